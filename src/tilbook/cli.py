@@ -1,0 +1,551 @@
+"""The `tilbook` command: a thin shell over the library.
+
+Each command parses its options, calls library functions and formats what
+they return. Heavy modules (the parser, the store, rich) are imported inside
+the commands so that `tilbook --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from tilbook import __version__
+from tilbook.errors import TilbookError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tilbook.indexing import SyncReport
+    from tilbook.store.base import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- shared options -------------------------------------------------------------------------
+
+
+def log_option(command: F) -> F:
+    """`--log DIR`: the notes folder (default: $TILBOOK_LOG, else the current folder)."""
+    return click.option(
+        "--log",
+        "log",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="TILBOOK_LOG",
+        default=".",
+        show_default="$TILBOOK_LOG or .",
+        help="The notes folder.",
+    )(command)
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        command
+    )
+
+
+def filter_options(command: F) -> F:
+    """`--tag`, `--since`, `--until`: shared by the commands that list entries."""
+    command = click.option(
+        "--until", metavar="DATE", help="Only entries dated on or before DATE (YYYY-MM-DD)."
+    )(command)
+    command = click.option(
+        "--since", metavar="DATE", help="Only entries dated on or after DATE (YYYY-MM-DD)."
+    )(command)
+    return click.option(
+        "--tag", "tags", multiple=True, metavar="TAG", help="Only entries with TAG (repeatable)."
+    )(command)
+
+
+def handle_errors(command: F) -> F:
+    """Turn tilbook's own errors into a one-line message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TilbookError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _check_date(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2024-03-14", param_hint=option
+        ) from None
+
+
+def _report_warnings(report: SyncReport) -> None:
+    if not report.warnings:
+        return
+    console = _console(stderr=True)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+
+
+@contextmanager
+def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
+    """The log folder and its index, brought up to date first (quietly)."""
+    from tilbook.indexing import sync as sync_log
+    from tilbook.settings import load_settings
+    from tilbook.sources import log_root
+    from tilbook.store import open_store
+
+    root = log_root(log)
+    store = open_store(root)
+    try:
+        if sync:
+            _report_warnings(sync_log(root, store, load_settings(root)))
+        yield root, store
+    finally:
+        store.close()
+
+
+# -- the commands ---------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tilbook")
+def main() -> None:
+    """tilbook reads your Markdown learning log as it is and makes it searchable.
+
+    Your notes are never changed: tilbook keeps its index in .tilbook/ inside
+    the notes folder, and brings it up to date before every command.
+    """
+
+
+@main.command()
+@click.argument(
+    "folder", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@log_option
+@click.option("--rebuild", is_flag=True, help="Read every file again, even unchanged ones.")
+@click.option("--strict", is_flag=True, help="Exit with an error when any file has a warning.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@json_option
+@handle_errors
+def index(
+    folder: Path | None, log: Path, rebuild: bool, strict: bool, quiet: bool, as_json: bool
+) -> None:
+    """Index every Markdown file of the log (only what changed since last time).
+
+    DIR defaults to --log. The index is written to DIR/.tilbook/index.db.
+    """
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.sources import log_root
+    from tilbook.store import open_store
+
+    root = log_root(folder or log)
+    settings = load_settings(root)
+    store = open_store(root)
+    try:
+        with _progress(enabled=not quiet and not as_json) as progress:
+            report = sync(root, store, settings, full=rebuild, progress=progress)
+        counts = store.counts()  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    _report_warnings(report)
+    if as_json:
+        _print_json(
+            {
+                "folder": str(root),
+                "files": report.scanned,
+                "parsed": report.parsed,
+                "unchanged": report.unchanged + report.touched,
+                "removed": report.removed,
+                "entries": counts["entries"],
+                "seconds": round(report.seconds, 3),
+                "warnings": [str(w) for w in report.warnings],
+            }
+        )
+    elif not quiet:
+        recovered = " (finished an interrupted run)" if report.recovered else ""
+        click.echo(
+            f"Indexed {root}: {report.scanned} files ({report.parsed} read, "
+            f"{report.unchanged + report.touched} unchanged, {report.removed} removed), "
+            f"{counts['entries']} entries in {report.seconds:.2f} s; "
+            f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}{recovered}."
+        )
+    if strict and report.warnings:
+        raise click.ClickException(
+            f"{len(report.warnings)} warning(s) with --strict: fix the files named above."
+        )
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar for long runs (only on a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=_console(stderr=True),
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def update(done: int, total: int, source: str) -> None:
+        if total < 20:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task("", total=total))
+        bar.update(task[0], completed=done, description=source[-40:])
+
+    try:
+        yield update
+    finally:
+        if task:
+            bar.stop()
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def inspect(file: Path, as_json: bool) -> None:
+    """Show how FILE is read: its layout, entries and learning targets.
+
+    Reads the file directly (no index needed) and changes nothing.
+    """
+    from tilbook.inspection import inspect_file
+
+    parsed = inspect_file(file)
+    if as_json:
+        _print_json(
+            {
+                **parsed.file_dict(),
+                "layout_reason": parsed.layout_reason,
+                "preamble": list(parsed.preamble) if parsed.preamble else None,
+                "warnings": [str(w) for w in parsed.warnings],
+                "entries": [entry.to_dict() for entry in parsed.entries],
+            }
+        )
+        return
+    from rich.table import Table
+
+    console = _console()
+    console.print(
+        f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})"
+    )
+    if parsed.title:
+        console.print(f"title: {parsed.title}")
+    if parsed.preamble:
+        console.print(f"preamble: lines {parsed.preamble[0]}-{parsed.preamble[1]} (not an entry)")
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("lines", "date", "title", "tags", "found"):
+        table.add_column(column, overflow="fold")
+    for entry in parsed.entries:
+        found = ", ".join(
+            f"{len(items)} {name}"
+            for name, items in (
+                ("links", entry.links),
+                ("papers", entry.papers),
+                ("todos", entry.todos),
+                ("questions", entry.questions),
+                ("terms", entry.terms),
+            )
+            if items
+        )
+        table.add_row(
+            f"{entry.line}-{entry.end_line}",
+            entry.date or "",
+            (f"[{entry.category}] " if entry.category else "") + entry.title,
+            " ".join("#" + tag for tag in entry.tags),
+            found,
+        )
+    console.print(table)
+    console.print(f"{len(parsed.entries)} entries")
+    for target in parsed.targets:
+        console.print(f"target (line {target.line}): {target.text}")
+    for warning in parsed.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("tags", overflow="fold")
+    table.add_column("source", style="dim", overflow="fold")
+    for row in rows:
+        summary = row.entry if snippets else row
+        title = Text(summary.title)
+        if summary.category:
+            title = Text(f"[{summary.category}] ", style="magenta") + title
+        if snippets:
+            snippet = Text("\n")
+            last = 0
+            for start, end in row.snippet.highlights:
+                snippet.append(row.snippet.text[last:start], style="dim")
+                snippet.append(row.snippet.text[start:end], style="bold yellow")
+                last = end
+            snippet.append(row.snippet.text[last:], style="dim")
+            title += snippet
+        table.add_row(
+            summary.id,
+            summary.date or "",
+            title,
+            " ".join("#" + tag for tag in summary.tags),
+            f"{summary.source}:{summary.line}",
+        )
+    console.print(table)
+
+
+@main.command()
+@log_option
+@filter_options
+@click.option("--file", "source", metavar="PATH", help="Only entries of this file (relative).")
+@click.option(
+    "--layout",
+    type=click.Choice(["dated-headings", "category-dated", "lessons", "sections", "single-note"]),
+    help="Only this layout.",
+)
+@click.option("--category", help="Only entries of this category.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), help="Show at most this many.")
+@json_option
+@handle_errors
+def entries(
+    log: Path,
+    tags: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    layout: str | None,
+    category: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List entries, newest first (undated ones last)."""
+    from tilbook.store.base import EntryFilter
+
+    filters = EntryFilter(
+        tags=list(tags),
+        since=_check_date(since, "--since"),
+        until=_check_date(until, "--until"),
+        source=source,
+        layout=layout,
+        category=category,
+        limit=limit,
+    )
+    with opened_log(log) as (_, store):
+        found = store.entries(filters)
+    if as_json:
+        _print_json([summary.to_dict() for summary in found])
+    elif not found:
+        click.echo("No entries match.", err=True)
+    else:
+        _entry_table(found)
+
+
+@main.command()
+@click.argument("query", nargs=-1, required=True)
+@log_option
+@filter_options
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
+@json_option
+@handle_errors
+def search(
+    query: tuple[str, ...],
+    log: Path,
+    tags: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search, best matches first, with highlighted snippets.
+
+    Words are matched literally (any language, Korean and Chinese inside words
+    too). "quoted words" match as a phrase, word* as a prefix. Filters can be
+    typed in the query: tag:Research since:2024-01 until:2024-06-30.
+    """
+    from tilbook.search import parse_query
+
+    parsed = parse_query(" ".join(query))
+    parsed.tags.extend(tags)
+    parsed.since = _check_date(since, "--since") or parsed.since
+    parsed.until = _check_date(until, "--until") or parsed.until
+    with opened_log(log) as (_, store):
+        hits = store.search(parsed, limit=limit)
+    if as_json:
+        _print_json([hit.to_dict() for hit in hits])
+    elif not hits:
+        click.echo("No matches.", err=True)
+    else:
+        _entry_table(hits, snippets=True)
+
+
+@main.command()
+@click.argument("entry_id", metavar="ENTRY_ID")
+@log_option
+@click.option("--raw", is_flag=True, help="Print the entry's Markdown as written, nothing else.")
+@json_option
+@handle_errors
+def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
+    """Show one entry: what was found in it and its text as written.
+
+    ENTRY_ID may be shortened to any unique prefix.
+    """
+    from tilbook.inspection import entry_markdown
+
+    with opened_log(log) as (root, store):
+        entry = store.entry(entry_id)
+    markdown = entry_markdown(root, entry)
+    if raw:
+        click.echo(markdown)
+        return
+    if as_json:
+        _print_json({**entry.to_dict(), "markdown": markdown})
+        return
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    console = _console()
+    meta = [
+        f"[bold]{entry.title}[/]",
+        f"[dim]{entry.id} · {entry.source}:{entry.line}-{entry.end_line} · {entry.layout}[/]",
+    ]
+    if entry.date:
+        meta.append(f"date: {entry.date}")
+    if entry.category:
+        meta.append(f"category: {entry.category}")
+    if entry.tags:
+        meta.append("tags: " + " ".join("#" + tag for tag in entry.tags))
+    for paper in entry.papers:
+        meta.append(f"paper: {paper.id}" + (f" — {paper.title}" if paper.title else ""))
+    for todo in entry.todos:
+        meta.append(f"todo: [{'x' if todo.done else ' '}] {todo.text}")
+    for question in entry.questions:
+        meta.append(f"question: {question.text}")
+    for term in entry.terms:
+        meta.append(f"term: {term.term} — {term.definition}")
+    console.print(Panel("\n".join(meta), expand=False), markup=True)
+    console.print(Markdown(markdown))
+
+
+@main.command()
+@log_option
+@json_option
+@handle_errors
+def tags(log: Path, as_json: bool) -> None:
+    """List tags with how many entries use them, most used first."""
+    with opened_log(log) as (_, store):
+        found = store.tags()
+    if as_json:
+        _print_json(
+            [{"tag": t.tag, "entries": t.entries, "first": t.first, "last": t.last} for t in found]
+        )
+        return
+    if not found:
+        click.echo("No tags yet: write #Tag in your notes.", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("tag", "entries", "first", "last"):
+        table.add_column(column, justify="right" if column == "entries" else "left")
+    for tag in found:
+        table.add_row("#" + tag.tag, str(tag.entries), tag.first or "", tag.last or "")
+    _console().print(table)
+
+
+@main.command()
+@log_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="Export format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@handle_errors
+def export(log: Path, fmt: str, output: Path | None) -> None:
+    """Export every file and entry with what was found in them (JSON)."""
+    from tilbook.export import export_log
+
+    with opened_log(log) as (_, store):
+        data = export_log(store)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {len(data['entries'])} entries to {output}", err=True)
+
+
+@main.command()
+@log_option
+@json_option
+@handle_errors
+def config(log: Path, as_json: bool) -> None:
+    """Show every setting, its value and where it comes from (tilbook.toml)."""
+    from tilbook.settings import SETTINGS, load_settings
+    from tilbook.sources import log_root
+
+    settings = load_settings(log_root(log))
+    rows = [
+        {
+            "name": s.name,
+            "value": settings[s.name],
+            "default": s.default,
+            "source": settings.source_of(s.name),
+            "help": s.help,
+        }
+        for s in SETTINGS
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']} = {json.dumps(row['value'])}   ({row['source']})")
+        click.echo(f"    {row['help']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

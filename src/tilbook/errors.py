@@ -1,0 +1,35 @@
+"""Every error tilbook raises on purpose; the CLI turns them into clear messages."""
+
+from __future__ import annotations
+
+
+class TilbookError(Exception):
+    """Base class: something the user can fix, described in words they can act on."""
+
+
+class LogFolderError(TilbookError):
+    """The notes folder is missing or is not a folder."""
+
+
+class SourceError(TilbookError):
+    """A note file could not be read or understood."""
+
+
+class IndexStoreError(TilbookError):
+    """The index database is missing, unreadable or from a newer tilbook."""
+
+
+class EntryNotFound(TilbookError):
+    """No entry matches the id (or id prefix) given."""
+
+
+class AmbiguousId(TilbookError):
+    """An id prefix matches more than one entry."""
+
+
+class SettingsError(TilbookError):
+    """tilbook.toml is malformed or names an unknown setting."""
+
+
+class StrictModeError(TilbookError):
+    """Warnings were reported while --strict was given."""

@@ -1,0 +1,128 @@
+"""The records tilbook reads out of a learning log.
+
+These are plain data: the parser makes them, the store keeps them, the CLI and
+exports show them. Field names follow the export contract (`tilbook export`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LAYOUTS = ("dated-headings", "category-dated", "lessons", "sections", "single-note")
+
+LINK_KINDS = ("paper", "video", "code", "forum", "docs", "image", "other")
+
+
+@dataclass(slots=True)
+class Link:
+    url: str
+    text: str
+    kind: str
+    line: int
+
+
+@dataclass(slots=True)
+class Paper:
+    id: str
+    url: str
+    title: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class Todo:
+    text: str
+    done: bool
+    line: int
+
+
+@dataclass(slots=True)
+class Question:
+    text: str
+    line: int
+
+
+@dataclass(slots=True)
+class Term:
+    term: str
+    definition: str
+    line: int
+
+
+@dataclass(slots=True)
+class Target:
+    text: str
+    tags: list[str]
+    line: int
+
+
+@dataclass(slots=True)
+class Footnote:
+    label: str
+    text: str
+    line: int
+
+
+@dataclass(slots=True)
+class IndexWarning:
+    """Something in a file that tilbook could not read or classify."""
+
+    source: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class Entry:
+    id: str
+    source: str
+    line: int
+    end_line: int
+    layout: str
+    date: str | None
+    title: str
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    papers: list[Paper] = field(default_factory=list)
+    todos: list[Todo] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    has_math: bool = False
+    code_languages: list[str] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    body: str = ""
+    """Plain text of the entry (what search sees), footnotes resolved."""
+
+    def to_dict(self, *, with_body: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_body:
+            del data["body"]
+        return data
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    source: str
+    layout: str
+    layout_reason: str
+    title: str | None
+    entries: list[Entry]
+    targets: list[Target] = field(default_factory=list)
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    preamble: tuple[int, int] | None = None
+    """First and last line of the text before the first entry, if any."""
+    warnings: list[IndexWarning] = field(default_factory=list)
+
+    def file_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "layout": self.layout,
+            "title": self.title,
+            "targets": [asdict(t) for t in self.targets],
+        }

@@ -1,0 +1,368 @@
+"""Markdown text to a flat list of blocks, each with its source lines.
+
+pulldown-cmark (through pyromark) does the CommonMark parsing and reports byte
+ranges; this module turns its event stream into the few shapes the layout and
+extraction stages need: headings, paragraphs, list items (with depth and task
+state), code, math, tables, HTML and footnote definitions. Inline content is
+kept as `(kind, text, line)` pieces so later stages can tell prose from code,
+math and URLs without parsing again.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pyromark
+
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_MATH
+    | pyromark.Options.ENABLE_GFM
+)
+
+# Inline piece kinds. Only TEXT is prose: tags and questions are looked for there.
+TEXT = "text"
+CODE = "code"
+MATH = "math"
+URL = "url"
+ALT = "alt"
+LINK_URL = "linkurl"
+"""A URL written as the text of a Markdown link: not prose, not a link of its own."""
+BREAK = "break"
+
+Piece = tuple[str, str, int]
+
+BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}*_~]", re.IGNORECASE)
+KRAMDOWN_MARKER = re.compile(r"\{:[^}\n]*\}")
+_HTML_HIDDEN = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
+)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(slots=True)
+class RawLink:
+    url: str
+    text: str
+    line: int
+    image: bool
+    autolink: bool
+
+
+@dataclass(slots=True)
+class Block:
+    """One leaf block of the document."""
+
+    kind: str
+    """heading, para, item, code, table, html or rule."""
+    line: int
+    end_line: int
+    level: int = 0
+    """Heading level (1-6)."""
+    depth: int = 0
+    """List nesting: 0 outside lists, 1 for a top-level item and its paragraphs."""
+    setext: bool = False
+    task: bool | None = None
+    """For items: None when not a task, else whether it is ticked."""
+    lang: str | None = None
+    """For fenced code: the info string's first word."""
+    raw: str = ""
+    """Code or HTML source."""
+    footnote: str | None = None
+    """Label of the footnote definition this block belongs to."""
+    quote: bool = False
+    item: int = -1
+    """Index (in the block list) of the list item this block belongs to."""
+    parent: int = -1
+    """For items: index of the enclosing item, -1 for top-level items."""
+    pieces: list[Piece] = field(default_factory=list)
+    links: list[RawLink] = field(default_factory=list)
+    footnote_refs: list[str] = field(default_factory=list)
+    has_prose: bool = False
+    has_unstruck_prose: bool = False
+    math: bool = False
+
+    @property
+    def struck(self) -> bool:
+        """All of the block's prose is struck through (`~~done~~`)."""
+        return self.has_prose and not self.has_unstruck_prose
+
+    @property
+    def text(self) -> str:
+        """The block's plain text, soft and hard breaks as newlines."""
+        if self.kind in ("code", "html"):
+            return self.raw
+        return "".join("\n" if kind == BREAK else text for kind, text, _ in self.pieces).strip()
+
+    def prose(self) -> str:
+        """Only the prose pieces: no code, math or URLs."""
+        return "".join(
+            "\n" if kind == BREAK else (text if kind == TEXT else " ")
+            for kind, text, _ in self.pieces
+        )
+
+    def lines(self) -> list[tuple[int, list[Piece]]]:
+        """The pieces grouped by source line, in order."""
+        grouped: list[tuple[int, list[Piece]]] = []
+        current: list[Piece] = []
+        current_line = self.line
+        for piece in self.pieces:
+            if piece[0] == BREAK:
+                if current:
+                    grouped.append((current_line, current))
+                current = []
+                current_line = piece[2] + 1
+                continue
+            if not current:
+                current_line = piece[2]
+            current.append(piece)
+        if current:
+            grouped.append((current_line, current))
+        return grouped
+
+
+class LineMap:
+    """Byte offsets of a UTF-8 text to 1-based line numbers."""
+
+    __slots__ = ("_starts",)
+
+    def __init__(self, data: bytes) -> None:
+        starts = [0]
+        find = data.find
+        position = find(b"\n")
+        while position != -1:
+            starts.append(position + 1)
+            position = find(b"\n", position + 1)
+        self._starts = starts
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self._starts, offset)
+
+    def end_line(self, end_offset: int) -> int:
+        """The line of the last byte of a range ending (exclusively) at `end_offset`."""
+        return bisect_right(self._starts, max(end_offset - 1, 0))
+
+
+def split_urls(text: str, line: int) -> list[Piece]:
+    """Prose text as pieces, bare URLs split off as URL pieces."""
+    if "://" not in text and "www." not in text:
+        return [(TEXT, text, line)]
+    pieces: list[Piece] = []
+    last = 0
+    for match in BARE_URL.finditer(text):
+        if match.start() > last:
+            pieces.append((TEXT, text[last : match.start()], line))
+        pieces.append((URL, match.group(), line))
+        last = match.end()
+    if last < len(text):
+        pieces.append((TEXT, text[last:], line))
+    return pieces
+
+
+def visible_html_text(html: str) -> str:
+    """The readable text of raw HTML: comments, scripts and styles dropped."""
+    return _HTML_TAG.sub(" ", _HTML_HIDDEN.sub(" ", html))
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Parse Markdown `text` (front matter already blanked out) into blocks."""
+    data = text.encode("utf-8")
+    lines = LineMap(data)
+    line_of = lines.line
+    blocks: list[Block] = []
+    current: Block | None = None
+    # Stack of open list items (block indexes) and whether the item already has
+    # taken its first paragraph.
+    items: list[int] = []
+    item_has_text: list[bool] = []
+    footnote: str | None = None
+    quote_depth = 0
+    link_stack: list[tuple[str, bool, bool, int, list[str]]] = []
+    html_comment = False
+    strike = 0
+    in_code = False
+    in_html = False
+
+    def open_block(kind: str, start: int, **extra: Any) -> Block:
+        block = Block(kind, line_of(start), line_of(start), footnote=footnote, **extra)
+        block.quote = quote_depth > 0
+        if items:
+            block.item = items[-1]
+            block.depth = len(items)
+        blocks.append(block)
+        return block
+
+    def close_block(block: Block, end: int) -> None:
+        block.end_line = max(block.line, lines.end_line(end))
+
+    def add_text(value: str, start: int) -> None:
+        if current is None:
+            return
+        line = line_of(start)
+        if link_stack:
+            link_stack[-1][4].append(value)
+            if link_stack[-1][1]:  # image alt text
+                current.pieces.append((ALT, value, line))
+                return
+            if link_stack[-1][2]:  # autolink: the text is the URL
+                current.pieces.append((URL, value, line))
+                return
+        if "{:" in value:
+            value = KRAMDOWN_MARKER.sub("", value)
+            if not value:
+                return
+        pieces = split_urls(value, line)
+        if len(pieces) > 1 or pieces[0][0] == URL:
+            for kind, piece, _ in pieces:
+                if kind == URL:
+                    if link_stack:
+                        current.pieces.append((LINK_URL, piece, line))
+                        continue
+                    url = piece if "://" in piece else "https://" + piece
+                    current.links.append(RawLink(url, piece, line, False, True))
+                current.pieces.append((kind, piece, line))
+        else:
+            current.pieces.append(pieces[0])
+        if value.strip():
+            current.has_prose = True
+            if not strike:
+                current.has_unstruck_prose = True
+
+    for event, span in pyromark.events_with_range(text, options=_OPTIONS):
+        start = span["start"]
+        if isinstance(event, str):
+            if event in ("SoftBreak", "HardBreak"):
+                if current is not None:
+                    current.pieces.append((BREAK, "\n", line_of(start)))
+            elif event == "Rule":
+                block = open_block("rule", start)
+                close_block(block, span["end"])
+            continue
+        value: Any
+        ((key, value),) = cast(dict[str, Any], event).items()
+        if key == "Text":
+            if in_code or in_html:
+                if current is not None:
+                    current.raw += value
+            elif not html_comment:
+                add_text(value, start)
+        elif key == "Start":
+            if isinstance(value, str):
+                tag = value
+                payload: Any = None
+            else:
+                ((tag, payload),) = value.items()
+            if tag == "Paragraph":
+                if (
+                    items
+                    and not item_has_text[-1]
+                    and current is not None
+                    and current.kind == "item"
+                ):
+                    item_has_text[-1] = True
+                    continue
+                current = open_block("para", start)
+            elif tag == "Item":
+                parent = items[-1] if items else -1
+                if items:
+                    item_has_text[-1] = True
+                current = open_block("item", start, parent=parent)
+                items.append(len(blocks) - 1)
+                item_has_text.append(False)
+                current.item = len(blocks) - 1
+                current.depth = len(items)
+            elif tag == "Heading":
+                current = open_block("heading", start, level=int(payload["level"][1]))
+                current.setext = data[start : start + 1] != b"#"
+            elif tag == "CodeBlock":
+                lang = None
+                if isinstance(payload, dict):
+                    info = payload.get("Fenced", "") or ""
+                    lang = info.split()[0].strip("{}.").lower() if info.strip() else None
+                current = open_block("code", start, lang=lang)
+                in_code = True
+            elif tag == "HtmlBlock":
+                current = open_block("html", start)
+                in_html = True
+            elif tag == "Table":
+                current = open_block("table", start)
+            elif tag in ("TableRow", "TableHead"):
+                if current is not None and current.pieces:
+                    current.pieces.append((BREAK, "\n", line_of(start) - 1))
+            elif tag == "TableCell":
+                if current is not None and current.pieces and current.pieces[-1][0] != BREAK:
+                    current.pieces.append((TEXT, " | ", line_of(start)))
+            elif tag in ("Link", "Image"):
+                autolink = payload.get("link_type") in ("Autolink", "Email")
+                link_stack.append(
+                    (payload.get("dest_url", ""), tag == "Image", autolink, line_of(start), [])
+                )
+            elif tag == "Strikethrough":
+                strike += 1
+            elif tag == "FootnoteDefinition":
+                footnote = str(payload)
+            elif tag == "BlockQuote":
+                quote_depth += 1
+            elif tag == "List":
+                if items:
+                    item_has_text[-1] = True
+        elif key == "End":
+            tag = value if isinstance(value, str) else next(iter(value))
+            if tag in ("Paragraph", "Heading", "CodeBlock", "HtmlBlock", "Table"):
+                if current is not None:
+                    close_block(current, span["end"])
+                in_code = in_html = False
+                if tag == "Paragraph" and items and current is not None:
+                    # Later paragraphs of the same item are blocks of their own.
+                    current = blocks[items[-1]] if current.kind == "item" else None
+                    item_has_text[-1] = True
+                else:
+                    current = blocks[items[-1]] if items else None
+            elif tag == "Item":
+                index = items.pop()
+                item_has_text.pop()
+                close_block(blocks[index], span["end"])
+                current = blocks[items[-1]] if items else None
+            elif tag in ("Link", "Image"):
+                url, image, autolink, line, parts = link_stack.pop()
+                if current is not None:
+                    current.links.append(
+                        RawLink(url, "".join(parts).strip(), line, image, autolink)
+                    )
+            elif tag == "Strikethrough":
+                strike -= 1
+            elif tag == "FootnoteDefinition":
+                footnote = None
+            elif tag == "BlockQuote":
+                quote_depth -= 1
+        elif key == "Code":
+            if current is not None and not html_comment:
+                current.pieces.append((CODE, value, line_of(start)))
+                if link_stack:
+                    link_stack[-1][4].append(value)
+        elif key in ("InlineMath", "DisplayMath"):
+            if current is not None and not html_comment:
+                current.pieces.append((MATH, value, line_of(start)))
+                current.math = True
+        elif key == "Html":
+            if current is not None:
+                current.raw += value
+        elif key == "InlineHtml":
+            if html_comment:
+                if "-->" in value:
+                    html_comment = False
+            elif value.startswith("<!--") and "-->" not in value:
+                html_comment = True
+        elif key == "TaskListMarker":
+            if current is not None and current.kind == "item":
+                current.task = bool(value)
+        elif key == "FootnoteReference":
+            if current is not None and not html_comment:
+                current.footnote_refs.append(str(value))
+    return blocks

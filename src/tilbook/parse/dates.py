@@ -1,0 +1,143 @@
+"""Recognise the dates people write in learning logs.
+
+`2023-08-18`, `2023.08.18`, `2023/8/18`, `2021. 04. 25.`, `18 Aug 2023`,
+`August 18, 2023`, `Fri, 18 Aug 2023`, `2023년 8월 18일`, `18.08.2023`,
+`8/18/2023` — with or without emphasis around them and a weekday after them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = (
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?\.?"
+    r"|[월화수목금토일](?:요일)?|[月火水木金土日](?:曜日)?"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+
+_FORMS = [
+    # 2023-08-18, 2023.08.18, 2023/08/18, 2021. 04. 25.
+    r"(?P<y>\d{4})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})(?![\d])\.?",
+    # 2023년 8월 18일, 2023年8月18日
+    r"(?P<y>\d{4})\s*[년年]\s*(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]",
+    # 18 Aug 2023, 18th August, 2023
+    r"(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>\d{4})",
+    # August 18, 2023
+    _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r",?\s+(?P<y>\d{4})",
+    # 18.08.2023 (day first)
+    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
+    # 8/18/2023 (month first unless that is impossible)
+    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})",
+]
+
+_DECOR = r"[\s*_~`\[\]]*"
+_PREFIX = re.compile(
+    r"^"
+    + _DECOR
+    + r"(?:\(?(?:"
+    + _WEEKDAY
+    + r")\)?,?\s+)?"
+    + r"(?:"
+    + "|".join(
+        f"(?:{form})".replace("(?P<", f"(?P<f{i}_").replace("(?P=", f"(?P=f{i}_")
+        for i, form in enumerate(_FORMS)
+    )
+    + r")",
+    re.IGNORECASE,
+)
+_AFTER = re.compile(
+    r"^" + _DECOR + r"(?:,?\s*\(?(?:" + _WEEKDAY + r")\)?)?" + _DECOR,
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^\s*(?:[-–—:|·•~]+|\)|\])?\s*")
+
+
+_MONTH_FIRST_FORM = len(_FORMS) - 1
+
+
+def _to_date(groups: dict[str, str | None]) -> date | None:
+    values: dict[str, str] = {}
+    form = -1
+    for key, value in groups.items():
+        if value is not None:
+            prefix, name = key.split("_", 1)
+            values[name] = value
+            form = int(prefix[1:])
+    try:
+        year = int(values["y"])
+        if "mon" in values:
+            month = _MONTHS[values["mon"].lower().rstrip(".")]
+        else:
+            month = int(values["m"])
+        day = int(values["d"])
+        if form == _MONTH_FIRST_FORM and month > 12 >= day:
+            month, day = day, month
+        if not 1900 <= year <= 2200:
+            return None
+        return date(year, month, day)
+    except (KeyError, ValueError):
+        return None
+
+
+def date_prefix(text: str) -> tuple[date, str] | None:
+    """The date that `text` opens with and the words after it, or None."""
+    match = _PREFIX.match(text)
+    if match is None:
+        return None
+    found = _to_date(match.groupdict())
+    if found is None:
+        return None
+    rest = text[match.end() :]
+    after = _AFTER.match(rest)
+    if after is not None:
+        rest = rest[after.end() :]
+    if rest and rest[0].isalnum() and not text[match.end() - 1].isspace():
+        # "2023-08-18abc" is not a date followed by words.
+        return None
+    rest = _SEPARATOR.sub("", rest, count=1).strip(" *_~")
+    return found, rest
+
+
+def only_date(text: str) -> date | None:
+    """The date when `text` is nothing but a date (decorations allowed), else None."""
+    found = date_prefix(text)
+    if found is None or found[1]:
+        return None
+    return found[0]
+
+
+_FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def filename_date(stem: str) -> date | None:
+    """The `YYYY-MM-DD` date a file name starts with, if any."""
+    match = _FILENAME_DATE.match(stem)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None

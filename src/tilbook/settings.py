@@ -1,0 +1,97 @@
+"""Settings, declared once: the loader, `tilbook config` and the README read this table.
+
+Settings live in `tilbook.toml` at the top of the log folder, either at top
+level or under a `[tilbook]` table. Every setting has a default, so the file
+is optional.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tilbook.errors import SettingsError
+
+CONFIG_NAME = "tilbook.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "extensions",
+        [".md", ".markdown", ".mdown", ".mkd"],
+        'File endings read as notes. Add ".txt" for logs kept as text files.',
+    ),
+    Setting(
+        "ignore",
+        [],
+        'Extra glob patterns to skip, like .tilbookignore lines ("drafts/", "*.tmp.md").',
+    ),
+    Setting(
+        "max_file_size_mb",
+        16,
+        "Files larger than this many megabytes are skipped with a warning.",
+    ),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    values: dict[str, Any]
+    path: Path | None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def source_of(self, name: str) -> str:
+        return str(self.path) if self.path and name in self._explicit else "default"
+
+    @property
+    def _explicit(self) -> set[str]:
+        return {name for name, value in self.values.items() if value != _BY_NAME[name].default}
+
+
+def _check(name: str, value: Any, path: Path) -> Any:
+    default = _BY_NAME[name].default
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f'{path}: {name} must be a list of strings, like [".md"]')
+        return value
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise SettingsError(f"{path}: {name} must be true or false")
+    if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SettingsError(f"{path}: {name} must be a whole number")
+    return value
+
+
+def load_settings(root: Path) -> Settings:
+    """The settings of the log folder `root`, defaults filled in."""
+    values = {setting.name: setting.default for setting in SETTINGS}
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return Settings(values, None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: not valid TOML ({error}). Fix or remove the file.") from error
+    table = data.get("tilbook", data)
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [tilbook] must be a table of settings")
+    for name, value in table.items():
+        if name in _BY_NAME:
+            values[name] = _check(name, value, path)
+        elif not isinstance(value, dict):
+            known = ", ".join(_BY_NAME)
+            raise SettingsError(f"{path}: unknown setting {name!r}. Known settings: {known}")
+    return Settings(values, path)

@@ -1,0 +1,395 @@
+"""Find the note files of a log folder and read them into text, safely.
+
+Nothing here writes to the notes folder. Every problem with a file becomes an
+`IndexWarning` naming the file (and the line where one is known); the caller
+decides whether warnings are fatal (`--strict`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tilbook.errors import LogFolderError
+from tilbook.model import IndexWarning
+
+TILBOOK_DIR = ".tilbook"
+IGNORE_FILE = ".tilbookignore"
+ALWAYS_IGNORED_DIRS = frozenset({TILBOOK_DIR, "node_modules", "__pycache__", "_site"})
+
+
+@dataclass(slots=True, frozen=True)
+class FileStat:
+    """What `tilbook index` compares to decide whether a file changed."""
+
+    source: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class SourceText:
+    """A note file decoded to text, with its front matter split off."""
+
+    source: str
+    path: Path
+    text: str
+    """The file's text with line ends normalised to LF and any BOM removed."""
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    front_matter_lines: int = 0
+    """How many lines the front matter block takes (0 when there is none)."""
+    encoding: str = "utf-8"
+    warnings: list[IndexWarning] = field(default_factory=list)
+
+
+def log_root(path: str | os.PathLike[str]) -> Path:
+    """The notes folder as an absolute path, or a clear error."""
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise LogFolderError(
+            f"{root}: no such folder. Pass the notes folder with --log DIR or set TILBOOK_LOG."
+        )
+    if not root.is_dir():
+        raise LogFolderError(f"{root}: not a folder. --log takes the folder that holds your notes.")
+    return root.resolve()
+
+
+def read_ignore_patterns(root: Path) -> list[str]:
+    """Patterns from `.tilbookignore` (gitignore-like: globs, `dir/`, `#` comments)."""
+    ignore_file = root / IGNORE_FILE
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _ignored(relative: str, name: str, is_dir: bool, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        dir_only = pattern.endswith("/")
+        glob = pattern.rstrip("/").lstrip("/")
+        if dir_only and not is_dir:
+            continue
+        target = relative if "/" in glob else name
+        if fnmatch.fnmatchcase(target, glob) or fnmatch.fnmatchcase(relative, glob + "/*"):
+            return True
+    return False
+
+
+def walk(
+    root: Path,
+    *,
+    extensions: tuple[str, ...],
+    extra_ignores: tuple[str, ...] = (),
+    warnings: list[IndexWarning],
+) -> Iterator[FileStat]:
+    """Every note file below `root`, sorted, as `FileStat`s.
+
+    Hidden files and folders, `.tilbook/` and the patterns of `.tilbookignore`
+    are skipped. Symbolic links are never followed out of the folder: a link
+    that points outside it gets a warning; one that points inside is skipped
+    because its target is indexed under its own name.
+    """
+    patterns = read_ignore_patterns(root) + list(extra_ignores)
+    suffixes = tuple(
+        ext.lower() if ext.startswith(".") else "." + ext.lower() for ext in extensions
+    )
+
+    def scan(folder: Path, prefix: str) -> Iterator[FileStat]:
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError as error:
+            warnings.append(IndexWarning(prefix or ".", f"folder could not be read ({error})"))
+            return
+        for item in items:
+            name = item.name
+            relative = prefix + name
+            if name.startswith(".") or name in ALWAYS_IGNORED_DIRS:
+                continue
+            try:
+                is_link = item.is_symlink()
+                is_dir = item.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if _ignored(relative, name, is_dir, patterns):
+                continue
+            if is_link:
+                if name.lower().endswith(suffixes) or _link_is_dir(item.path):
+                    _report_link(root, Path(item.path), relative, warnings)
+                continue
+            if is_dir:
+                yield from scan(Path(item.path), relative + "/")
+                continue
+            if not name.lower().endswith(suffixes):
+                continue
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError as error:
+                warnings.append(IndexWarning(relative, f"could not be read ({error.strerror})"))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            yield FileStat(relative, Path(item.path), info.st_size, info.st_mtime_ns)
+
+    yield from scan(root, "")
+
+
+def _link_is_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except OSError:
+        return False
+
+
+def _report_link(root: Path, path: Path, relative: str, warnings: list[IndexWarning]) -> None:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        warnings.append(
+            IndexWarning(relative, "symbolic link is broken or loops; skipped (remove or fix it)")
+        )
+        return
+    if not target.is_relative_to(root):
+        warnings.append(
+            IndexWarning(
+                relative,
+                f"symbolic link points outside the log folder (to {target}); not followed",
+            )
+        )
+
+
+# -- reading -------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even_nul = sample[0::2].count(0) / (len(sample) / 2)
+    odd_nul = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(source: str, data: bytes, warnings: list[IndexWarning]) -> tuple[str, str] | None:
+    """Bytes to text and the encoding used; None (with a warning) for binary files."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                warnings.append(
+                    IndexWarning(
+                        source,
+                        f"starts with a {encoding} byte-order mark but is not valid {encoding} "
+                        f"({error.reason}); read with replacement characters",
+                    )
+                )
+                return data[len(bom) :].decode(encoding, errors="replace"), encoding
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        warnings.append(IndexWarning(source, "binary file (contains NUL bytes); skipped"))
+        return None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as error:
+        line = _line_of_offset(data, error.start)
+        guess = _guess_encoding(data)
+        if guess is not None:
+            warnings.append(
+                IndexWarning(
+                    source,
+                    f"is not UTF-8 (invalid byte at line {line}); read as {guess}. "
+                    "Save it as UTF-8 to silence this warning",
+                    line,
+                )
+            )
+            return data.decode(guess, errors="replace"), guess
+        warnings.append(
+            IndexWarning(
+                source,
+                f"is not valid UTF-8 (byte 0x{data[error.start]:02x} at line {line}); "
+                "unreadable bytes were replaced with U+FFFD. Save it as UTF-8",
+                line,
+            )
+        )
+        return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is None or best.encoding in {"utf_8", "ascii"}:
+        return None
+    encoding: str = best.encoding
+    return encoding
+
+
+def normalise_newlines(text: str) -> str:
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- front matter --------------------------------------------------------------------------
+
+
+def split_front_matter(
+    source: str, text: str, warnings: list[IndexWarning]
+) -> tuple[dict[str, Any], int]:
+    """The YAML (`---`) or TOML (`+++`) front matter mapping and how many lines it spans."""
+    if text.startswith("---"):
+        fence, loader = "---", _load_yaml
+    elif text.startswith("+++"):
+        fence, loader = "+++", _load_toml
+    else:
+        return {}, 0
+    first_end = text.find("\n")
+    if first_end == -1 or text[:first_end].rstrip() != fence:
+        return {}, 0
+    closers = (fence, "...") if fence == "---" else (fence,)
+    position = first_end + 1
+    line_count = 1
+    while position <= len(text):
+        end = text.find("\n", position)
+        line = text[position:] if end == -1 else text[position:end]
+        line_count += 1
+        if line.rstrip() in closers:
+            body = text[first_end + 1 : position]
+            return loader(source, body, warnings), line_count
+        if end == -1:
+            break
+        position = end + 1
+    return {}, 0
+
+
+def _load_yaml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(body)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        if mark is not None:
+            line = mark.line + 2  # +1 for 1-based lines, +1 for the opening ---
+            warnings.append(
+                IndexWarning(
+                    source,
+                    f"front matter is not valid YAML at line {line}, column {mark.column + 1}: "
+                    f"{error.problem or error.context}; front matter ignored, fix the YAML",
+                    line,
+                )
+            )
+        else:
+            warnings.append(IndexWarning(source, f"front matter is not valid YAML ({error})", 1))
+        return {}
+    except yaml.YAMLError as error:
+        warnings.append(IndexWarning(source, f"front matter is not valid YAML ({error})", 1))
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        warnings.append(
+            IndexWarning(
+                source,
+                f"front matter is a {type(data).__name__}, not a mapping of `key: value` "
+                "lines; ignored",
+                1,
+            )
+        )
+        return {}
+    return {str(key): value for key, value in data.items()}
+
+
+def _load_toml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(body)
+    except tomllib.TOMLDecodeError as error:
+        warnings.append(
+            IndexWarning(source, f"front matter is not valid TOML ({error}); ignored", 1)
+        )
+        return {}
+
+
+def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText | None, bytes | None]:
+    """Read and decode one note file.
+
+    Returns the text (None when the file cannot be indexed) and the raw bytes
+    that were read (None when nothing could be read). Warnings are attached to
+    the returned text, or returned in a text-less `SourceText` when unreadable.
+    """
+    warnings: list[IndexWarning] = []
+    result = SourceText(file.source, file.path, "", warnings=warnings)
+    if file.size > max_bytes:
+        warnings.append(
+            IndexWarning(
+                file.source,
+                f"is {file.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; skipped "
+                "(raise max_file_size in tilbook.toml to index it)",
+            )
+        )
+        return result, None
+    try:
+        with open(file.path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        warnings.append(IndexWarning(file.source, "vanished while it was being indexed"))
+        return result, None
+    except OSError as error:
+        warnings.append(IndexWarning(file.source, f"could not be read ({error.strerror})"))
+        return result, None
+    if not data.strip():
+        warnings.append(IndexWarning(file.source, "is empty; nothing to index"))
+        return result, data
+    decoded = decode(file.source, data, warnings)
+    if decoded is None:
+        return result, data
+    text, encoding = decoded
+    text = normalise_newlines(text)
+    front_matter, front_lines = split_front_matter(file.source, text, warnings)
+    result.text = text
+    result.front_matter = front_matter
+    result.front_matter_lines = front_lines
+    result.encoding = encoding
+    return result, data
+
+
+def source_from_text(source: str, text: str) -> SourceText:
+    """A `SourceText` for text that is already in memory (tests, `inspect -`)."""
+    warnings: list[IndexWarning] = []
+    text = normalise_newlines(text.removeprefix("\ufeff"))
+    front_matter, front_lines = split_front_matter(source, text, warnings)
+    return SourceText(
+        source, Path(source), text, front_matter, front_lines, "utf-8", warnings=warnings
+    )

@@ -1,0 +1,132 @@
+"""What every index store offers, whatever database is behind it.
+
+The embedded SQLite store (`tilbook.store.sqlite`) is the default. A server
+database (PostgreSQL for a lab's shared log) implements the same protocol; the
+rest of tilbook only ever talks to a `Store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tilbook.model import Entry, IndexWarning, ParsedFile
+from tilbook.search import Query, Snippet
+
+
+@dataclass(slots=True, frozen=True)
+class FileState:
+    """What the index remembers of a file, to tell whether it changed."""
+
+    source: str
+    size: int
+    mtime_ns: int
+    hash: str
+    parser_version: int
+
+
+@dataclass(slots=True)
+class EntryFilter:
+    tags: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    layout: str | None = None
+    category: str | None = None
+    limit: int | None = None
+
+
+@dataclass(slots=True)
+class EntrySummary:
+    id: str
+    source: str
+    line: int
+    date: str | None
+    title: str
+    category: str | None
+    layout: str
+    tags: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "line": self.line,
+            "date": self.date,
+            "title": self.title,
+            "category": self.category,
+            "layout": self.layout,
+            "tags": self.tags,
+        }
+
+
+@dataclass(slots=True)
+class SearchHit:
+    entry: EntrySummary
+    score: float
+    snippet: Snippet
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.entry.to_dict(),
+            "score": round(self.score, 4),
+            "snippet": self.snippet.text,
+            "highlights": [list(span) for span in self.snippet.highlights],
+        }
+
+
+@dataclass(slots=True)
+class TagCount:
+    tag: str
+    entries: int
+    first: str | None
+    last: str | None
+
+
+@dataclass(slots=True)
+class FileInfo:
+    source: str
+    layout: str
+    layout_reason: str
+    title: str | None
+    entries: int
+    targets: list[dict[str, Any]]
+    warnings: list[IndexWarning]
+
+
+class Store(Protocol):
+    """The index of one log folder."""
+
+    def file_states(self) -> dict[str, FileState]: ...
+
+    def replace_file(self, state: FileState, parsed: ParsedFile, encoding: str) -> None:
+        """Store (or replace) everything read from one file."""
+
+    def record_unreadable(self, state: FileState, warnings: list[IndexWarning]) -> None:
+        """Remember a file that could not be indexed, and why."""
+
+    def touch_file(self, state: FileState) -> None:
+        """The file's bytes are unchanged; remember its new size and time."""
+
+    def remove_files(self, sources: Iterable[str]) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def entries(self, filters: EntryFilter) -> list[EntrySummary]: ...
+
+    def entry(self, id_or_prefix: str) -> Entry: ...
+
+    def search(self, query: Query, *, limit: int = 20) -> list[SearchHit]: ...
+
+    def tags(self) -> list[TagCount]: ...
+
+    def files(self) -> list[FileInfo]: ...
+
+    def all_entries(self) -> Iterable[Entry]: ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def close(self) -> None: ...

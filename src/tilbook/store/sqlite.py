@@ -1,0 +1,568 @@
+"""The embedded index: one SQLite file in `.tilbook/index.db` beside the notes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tilbook.errors import AmbiguousId, EntryNotFound, IndexStoreError
+from tilbook.model import (
+    Entry,
+    Footnote,
+    IndexWarning,
+    Link,
+    Paper,
+    ParsedFile,
+    Question,
+    Term,
+    Todo,
+)
+from tilbook.search import Query, cjk_grams, has_cjk, make_snippet, split_scripts
+from tilbook.search import Term as QueryTerm
+from tilbook.store.base import (
+    EntryFilter,
+    EntrySummary,
+    FileInfo,
+    FileState,
+    SearchHit,
+    TagCount,
+)
+from tilbook.store.migrations import migrate
+
+_WORD_COLUMNS = "{title body tags}"
+_BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0)"
+"""Column weights: a match in the title counts most, then tags, then the text."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _has_word_char(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _term_match(term: QueryTerm) -> str | None:
+    """One query term as an FTS5 expression, or None when it has nothing to match."""
+    parts: list[str] = []
+    for chunk in split_scripts(term.text).split():
+        if not _has_word_char(chunk):
+            continue
+        if has_cjk(chunk):
+            grams = cjk_grams(chunk).split()
+            # A run's pairs as a phrase; one character as a prefix of any pair.
+            if len(grams) == 1:
+                parts.append(f"cjk : {_fts_string(grams[0])} *")
+            else:
+                parts.append(f"cjk : {_fts_string(' '.join(grams[:-1]))}")
+        else:
+            suffix = " *" if term.prefix else ""
+            parts.append(f"{_WORD_COLUMNS} : {_fts_string(chunk)}{suffix}")
+    if not parts:
+        return None
+    if term.phrase and all(not has_cjk(part) for part in parts) and len(parts) > 1:
+        return f"{_WORD_COLUMNS} : {_fts_string(term.text)}"
+    return " AND ".join(parts)
+
+
+def fts_expression(query: Query) -> str | None:
+    """The MATCH expression for a query's terms (None when there are none)."""
+    parts = [match for match in (_term_match(term) for term in query.terms) if match]
+    return " AND ".join(f"({part})" for part in parts) if parts else None
+
+
+class SQLiteStore:
+    """`Store` on an SQLite file (WAL mode, FTS5)."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        if not create and not path.exists():
+            raise IndexStoreError(f"{path}: no index yet. Run `tilbook index` first.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connect()
+
+    def _connect(self) -> None:
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA temp_store=MEMORY")
+            migrate(self.db)
+        except sqlite3.DatabaseError as error:
+            raise IndexStoreError(
+                f"{self.path}: the index is damaged ({error}). "
+                "Run `tilbook index --rebuild` to make it again from your notes."
+            ) from error
+        self._in_transaction = False
+
+    # -- transactions --------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self.db.execute("BEGIN")
+            self._in_transaction = True
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self.db.execute("COMMIT")
+            self._in_transaction = False
+
+    def close(self) -> None:
+        if self._in_transaction:
+            self.db.execute("ROLLBACK")
+            self._in_transaction = False
+        self.db.close()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- writing -------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        return {
+            row[0]: FileState(row[0], row[1], row[2], row[3], row[4])
+            for row in self.db.execute(
+                "SELECT source, size, mtime_ns, hash, parser_version FROM files"
+            )
+        }
+
+    def _delete_entries(self, file_id: int) -> None:
+        rows = [
+            row[0]
+            for row in self.db.execute("SELECT rowid FROM entries WHERE file_id = ?", (file_id,))
+        ]
+        if not rows:
+            return
+        placeholders = ",".join("?" * len(rows))
+        for table in ("entry_tags", "links", "papers", "todos", "questions", "terms"):
+            self.db.execute(f"DELETE FROM {table} WHERE entry IN ({placeholders})", rows)
+        self.db.execute(f"DELETE FROM entries_fts WHERE rowid IN ({placeholders})", rows)
+        self.db.execute("DELETE FROM entries WHERE file_id = ?", (file_id,))
+
+    def _upsert_file(
+        self,
+        state: FileState,
+        *,
+        encoding: str | None,
+        layout: str | None,
+        layout_reason: str | None,
+        title: str | None,
+        front_matter: dict[str, Any],
+        targets: list[dict[str, Any]],
+        warnings: list[IndexWarning],
+        preamble: tuple[int, int] | None,
+    ) -> int:
+        row = self.db.execute(
+            """
+            INSERT INTO files(source, size, mtime_ns, hash, parser_version, encoding, layout,
+                              layout_reason, title, front_matter, targets, warnings,
+                              preamble_start, preamble_end, indexed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(source) DO UPDATE SET
+                size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash,
+                parser_version = excluded.parser_version, encoding = excluded.encoding,
+                layout = excluded.layout, layout_reason = excluded.layout_reason,
+                title = excluded.title, front_matter = excluded.front_matter,
+                targets = excluded.targets, warnings = excluded.warnings,
+                preamble_start = excluded.preamble_start, preamble_end = excluded.preamble_end,
+                indexed_at = excluded.indexed_at
+            RETURNING id
+            """,
+            (
+                state.source,
+                state.size,
+                state.mtime_ns,
+                state.hash,
+                state.parser_version,
+                encoding,
+                layout,
+                layout_reason,
+                title,
+                json.dumps(front_matter, default=str, ensure_ascii=False),
+                json.dumps(targets, ensure_ascii=False),
+                json.dumps(
+                    [{"message": w.message, "line": w.line} for w in warnings], ensure_ascii=False
+                ),
+                preamble[0] if preamble else None,
+                preamble[1] if preamble else None,
+                _now(),
+            ),
+        ).fetchone()
+        return int(row[0])
+
+    def replace_file(self, state: FileState, parsed: ParsedFile, encoding: str) -> None:
+        self._begin()
+        existing = self.db.execute(
+            "SELECT id FROM files WHERE source = ?", (state.source,)
+        ).fetchone()
+        if existing is not None:
+            self._delete_entries(int(existing[0]))
+        file_id = self._upsert_file(
+            state,
+            encoding=encoding,
+            layout=parsed.layout,
+            layout_reason=parsed.layout_reason,
+            title=parsed.title,
+            front_matter=parsed.front_matter,
+            targets=parsed.file_dict()["targets"],
+            warnings=parsed.warnings,
+            preamble=parsed.preamble,
+        )
+        self._insert_entries(file_id, parsed.entries)
+
+    def _insert_entries(self, file_id: int, entries: list[Entry]) -> None:
+        db = self.db
+        tags: list[tuple[Any, ...]] = []
+        links: list[tuple[Any, ...]] = []
+        papers: list[tuple[Any, ...]] = []
+        todos: list[tuple[Any, ...]] = []
+        questions: list[tuple[Any, ...]] = []
+        terms: list[tuple[Any, ...]] = []
+        fts: list[tuple[Any, ...]] = []
+        for position, entry in enumerate(entries):
+            cursor = db.execute(
+                """
+                INSERT INTO entries(id, file_id, position, line, end_line, layout, date, title,
+                                    category, has_math, code_languages, footnotes, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    entry.id,
+                    file_id,
+                    position,
+                    entry.line,
+                    entry.end_line,
+                    entry.layout,
+                    entry.date,
+                    entry.title,
+                    entry.category,
+                    int(entry.has_math),
+                    json.dumps(entry.code_languages),
+                    json.dumps(
+                        [[n.label, n.text, n.line] for n in entry.footnotes], ensure_ascii=False
+                    ),
+                    entry.body,
+                ),
+            )
+            rowid = cursor.lastrowid
+            tags.extend((rowid, i, tag, tag.casefold()) for i, tag in enumerate(entry.tags))
+            links.extend(
+                (rowid, i, link.url, link.text, link.kind, link.line)
+                for i, link in enumerate(entry.links)
+            )
+            papers.extend(
+                (rowid, i, paper.id, paper.url, paper.title, paper.line)
+                for i, paper in enumerate(entry.papers)
+            )
+            todos.extend(
+                (rowid, i, todo.text, int(todo.done), todo.line)
+                for i, todo in enumerate(entry.todos)
+            )
+            questions.extend(
+                (rowid, i, question.text, question.line)
+                for i, question in enumerate(entry.questions)
+            )
+            terms.extend(
+                (rowid, i, term.term, term.definition, term.line)
+                for i, term in enumerate(entry.terms)
+            )
+            tag_text = " ".join(entry.tags)
+            everything = f"{entry.title}\n{tag_text}\n{entry.body}"
+            fts.append(
+                (
+                    rowid,
+                    split_scripts(entry.title),
+                    split_scripts(entry.body),
+                    split_scripts(tag_text),
+                    cjk_grams(everything) if has_cjk(everything) else "",
+                )
+            )
+        db.executemany("INSERT INTO entry_tags VALUES (?, ?, ?, ?)", tags)
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?)", links)
+        db.executemany("INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?)", papers)
+        db.executemany("INSERT INTO todos VALUES (?, ?, ?, ?, ?)", todos)
+        db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?)", questions)
+        db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", terms)
+        db.executemany(
+            "INSERT INTO entries_fts(rowid, title, body, tags, cjk) VALUES (?, ?, ?, ?, ?)", fts
+        )
+
+    def record_unreadable(self, state: FileState, warnings: list[IndexWarning]) -> None:
+        self._begin()
+        existing = self.db.execute(
+            "SELECT id FROM files WHERE source = ?", (state.source,)
+        ).fetchone()
+        if existing is not None:
+            self._delete_entries(int(existing[0]))
+        self._upsert_file(
+            state,
+            encoding=None,
+            layout=None,
+            layout_reason=None,
+            title=None,
+            front_matter={},
+            targets=[],
+            warnings=warnings,
+            preamble=None,
+        )
+
+    def touch_file(self, state: FileState) -> None:
+        self._begin()
+        self.db.execute(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?",
+            (state.size, state.mtime_ns, state.source),
+        )
+
+    def remove_files(self, sources: Iterable[str]) -> None:
+        self._begin()
+        for source in sources:
+            row = self.db.execute("SELECT id FROM files WHERE source = ?", (source,)).fetchone()
+            if row is not None:
+                self._delete_entries(int(row[0]))
+                self.db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+
+    # -- reading -------------------------------------------------------------------------
+
+    _SUMMARY = """
+        SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout
+        FROM entries e JOIN files f ON f.id = e.file_id
+    """
+    _ORDER = " ORDER BY e.date IS NULL, e.date DESC, f.source, e.position"
+
+    def _tags_for(self, rowids: list[int]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = defaultdict(list)
+        for chunk_start in range(0, len(rowids), 900):
+            chunk = rowids[chunk_start : chunk_start + 900]
+            placeholders = ",".join("?" * len(chunk))
+            for rowid, tag in self.db.execute(
+                f"SELECT entry, tag FROM entry_tags WHERE entry IN ({placeholders}) "
+                "ORDER BY entry, position",
+                chunk,
+            ):
+                found[rowid].append(tag)
+        return found
+
+    def _summaries(self, rows: list[tuple[Any, ...]]) -> list[EntrySummary]:
+        tags = self._tags_for([row[0] for row in rows])
+        return [
+            EntrySummary(row[1], row[2], row[3], row[4], row[5], row[6], row[7], tags[row[0]])
+            for row in rows
+        ]
+
+    def _filter_sql(self, filters: EntryFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for tag in filters.tags:
+            clauses.append("e.rowid IN (SELECT entry FROM entry_tags WHERE tag_key = ?)")
+            params.append(tag.lstrip("#").casefold())
+        if filters.since:
+            clauses.append("e.date >= ?")
+            params.append(filters.since)
+        if filters.until:
+            clauses.append("e.date <= ?")
+            params.append(filters.until)
+        if filters.source:
+            clauses.append("f.source = ?")
+            params.append(filters.source)
+        if filters.layout:
+            clauses.append("e.layout = ?")
+            params.append(filters.layout)
+        if filters.category:
+            clauses.append("e.category = ? COLLATE NOCASE")
+            params.append(filters.category)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def entries(self, filters: EntryFilter) -> list[EntrySummary]:
+        where, params = self._filter_sql(filters)
+        sql = self._SUMMARY + where + self._ORDER
+        if filters.limit:
+            sql += " LIMIT ?"
+            params.append(filters.limit)
+        return self._summaries(self.db.execute(sql, params).fetchall())
+
+    def search(self, query: Query, *, limit: int = 20) -> list[SearchHit]:
+        filters = EntryFilter(tags=query.tags, since=query.since, until=query.until)
+        where, params = self._filter_sql(filters)
+        expression = fts_expression(query)
+        if expression is None:
+            if query.terms:
+                return []  # only punctuation: nothing can match
+            summaries = self.entries(EntryFilter(**{**_filter_dict(filters), "limit": limit}))
+            return [SearchHit(s, 0.0, make_snippet(self._body(s.id), [])) for s in summaries]
+        sql = (
+            "SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout, "
+            f"{_BM25} AS score, e.body "
+            "FROM entries_fts JOIN entries e ON e.rowid = entries_fts.rowid "
+            "JOIN files f ON f.id = e.file_id "
+            "WHERE entries_fts MATCH ?"
+            + (" AND " + where.removeprefix(" WHERE ") if where else "")
+            + " ORDER BY score LIMIT ?"
+        )
+        try:
+            rows = self.db.execute(sql, [expression, *params, limit]).fetchall()
+        except sqlite3.OperationalError:
+            # Words are quoted, so this is not expected; never let a query crash a search.
+            return []
+        summaries = self._summaries([row[:8] for row in rows])
+        words = query.words
+        return [
+            SearchHit(summary, -float(row[8]), make_snippet(row[9], words))
+            for summary, row in zip(summaries, rows, strict=True)
+        ]
+
+    def _body(self, entry_id: str) -> str:
+        row = self.db.execute("SELECT body FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    def resolve_id(self, id_or_prefix: str) -> int:
+        """The rowid of the entry with this id, or the one entry whose id starts so."""
+        prefix = id_or_prefix.strip().lower()
+        if not prefix:
+            raise EntryNotFound("no entry id given")
+        rows = self.db.execute(
+            "SELECT rowid, id FROM entries WHERE id >= ? AND id < ? LIMIT 6",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+        exact = [row for row in rows if row[1] == prefix]
+        if exact:
+            return int(exact[0][0])
+        if not rows:
+            raise EntryNotFound(
+                f"no entry with id {id_or_prefix!r}. List ids with `tilbook entries`."
+            )
+        if len(rows) > 1:
+            ids = ", ".join(row[1] for row in rows[:5])
+            raise AmbiguousId(f"id {id_or_prefix!r} matches several entries ({ids}); type more")
+        return int(rows[0][0])
+
+    def entry(self, id_or_prefix: str) -> Entry:
+        rowid = self.resolve_id(id_or_prefix)
+        return next(iter(self._load_entries("e.rowid = ?", [rowid])))
+
+    def all_entries(self) -> Iterator[Entry]:
+        return iter(self._load_entries("1", []))
+
+    def _load_entries(self, where: str, params: list[Any]) -> list[Entry]:
+        rows = self.db.execute(
+            "SELECT e.rowid, e.id, f.source, e.line, e.end_line, e.layout, e.date, e.title, "
+            "e.category, e.has_math, e.code_languages, e.footnotes, e.body "
+            f"FROM entries e JOIN files f ON f.id = e.file_id WHERE {where} "
+            "ORDER BY f.source, e.position",
+            params,
+        ).fetchall()
+        if not rows:
+            return []
+        by_row: dict[int, Entry] = {}
+        for row in rows:
+            by_row[row[0]] = Entry(
+                id=row[1],
+                source=row[2],
+                line=row[3],
+                end_line=row[4],
+                layout=row[5],
+                date=row[6],
+                title=row[7],
+                category=row[8],
+                has_math=bool(row[9]),
+                code_languages=json.loads(row[10]),
+                footnotes=[Footnote(*note) for note in json.loads(row[11])],
+                body=row[12],
+            )
+        scope = "1" if where == "1" else f"entry IN ({','.join(str(r) for r in by_row)})"
+        for rowid, tag in self.db.execute(
+            f"SELECT entry, tag FROM entry_tags WHERE {scope} ORDER BY entry, position"
+        ):
+            by_row[rowid].tags.append(tag)
+        for rowid, *values in self.db.execute(
+            f"SELECT entry, url, text, kind, line FROM links WHERE {scope} ORDER BY entry, position"
+        ):
+            by_row[rowid].links.append(Link(*values))
+        for rowid, *values in self.db.execute(
+            f"SELECT entry, paper_id, url, title, line FROM papers WHERE {scope} "
+            "ORDER BY entry, position"
+        ):
+            by_row[rowid].papers.append(Paper(*values))
+        for rowid, text, done, line in self.db.execute(
+            f"SELECT entry, text, done, line FROM todos WHERE {scope} ORDER BY entry, position"
+        ):
+            by_row[rowid].todos.append(Todo(text, bool(done), line))
+        for rowid, *values in self.db.execute(
+            f"SELECT entry, text, line FROM questions WHERE {scope} ORDER BY entry, position"
+        ):
+            by_row[rowid].questions.append(Question(*values))
+        for rowid, *values in self.db.execute(
+            f"SELECT entry, term, definition, line FROM terms WHERE {scope} "
+            "ORDER BY entry, position"
+        ):
+            by_row[rowid].terms.append(Term(*values))
+        return list(by_row.values())
+
+    def tags(self) -> list[TagCount]:
+        rows = self.db.execute(
+            """
+            SELECT MIN(t.tag), COUNT(DISTINCT t.entry), MIN(e.date), MAX(e.date)
+            FROM entry_tags t JOIN entries e ON e.rowid = t.entry
+            GROUP BY t.tag_key
+            ORDER BY COUNT(DISTINCT t.entry) DESC, t.tag_key
+            """
+        ).fetchall()
+        return [TagCount(*row) for row in rows]
+
+    def files(self) -> list[FileInfo]:
+        rows = self.db.execute(
+            """
+            SELECT f.source, f.layout, f.layout_reason, f.title, f.targets, f.warnings,
+                   (SELECT COUNT(*) FROM entries e WHERE e.file_id = f.id)
+            FROM files f ORDER BY f.source
+            """
+        ).fetchall()
+        return [
+            FileInfo(
+                source=row[0],
+                layout=row[1] or "",
+                layout_reason=row[2] or "",
+                title=row[3],
+                entries=row[6],
+                targets=json.loads(row[4] or "[]"),
+                warnings=[
+                    IndexWarning(row[0], w["message"], w["line"])
+                    for w in json.loads(row[5] or "[]")
+                ],
+            )
+            for row in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        row = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM entries)"
+        ).fetchone()
+        return {"files": row[0], "entries": row[1]}
+
+
+def _filter_dict(filters: EntryFilter) -> dict[str, Any]:
+    return {
+        "tags": filters.tags,
+        "since": filters.since,
+        "until": filters.until,
+        "source": filters.source,
+        "layout": filters.layout,
+        "category": filters.category,
+    }
