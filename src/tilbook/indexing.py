@@ -10,18 +10,23 @@ progress, so a killed run is finished by the next one.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tilbook.model import IndexWarning
+from tilbook.model import IndexWarning, ParsedFile
 from tilbook.parse import PARSER_VERSION, parse_source
 from tilbook.settings import Settings
 from tilbook.sources import FileStat, read_source, walk
 from tilbook.store.base import FileState, Store
 
 BATCH_FILES = 200
+MAX_WORKERS = 4
+PARALLEL_BYTES = 2_000_000
+"""Below this much text to read, starting worker processes costs more than it saves."""
 _RUN_MARKER = "sync_in_progress"
 
 Progress = Callable[[int, int, str], None]
@@ -90,10 +95,10 @@ def sync(
 
     max_bytes = int(settings["max_file_size_mb"]) * 1_000_000
     since_commit = 0
-    for done, file in enumerate(todo):
+    for done, result in enumerate(_read_all(todo, max_bytes)):
         if progress is not None:
-            progress(done, len(todo), file.source)
-        _index_file(file, known.get(file.source), store, report, max_bytes)
+            progress(done, len(todo), result.state.source)
+        _store(result, known.get(result.state.source), store, report)
         since_commit += 1
         if since_commit >= BATCH_FILES:
             store.commit()
@@ -112,13 +117,19 @@ def sync(
     return report
 
 
-def _index_file(
-    file: FileStat,
-    previous: FileState | None,
-    store: Store,
-    report: SyncReport,
-    max_bytes: int,
-) -> None:
+@dataclass(slots=True)
+class FileResult:
+    """One file read and parsed (in a worker process when there are many)."""
+
+    state: FileState
+    parsed: ParsedFile | None
+    encoding: str
+    warnings: list[IndexWarning]
+    readable: bool
+
+
+def read_and_parse(file: FileStat, max_bytes: int) -> FileResult:
+    """Read, hash and parse one file; never raises for a bad file."""
     text, data = read_source(file, max_bytes=max_bytes)
     digest = _digest(data) if data is not None else ""
     state = FileState(file.source, file.size, file.mtime_ns, digest, PARSER_VERSION)
@@ -128,28 +139,56 @@ def _index_file(
         after = None
     if after is not None and (after.st_size, after.st_mtime_ns) != (file.size, file.mtime_ns):
         # Changed while being read: keep what was read, but make the next run look again.
-        assert text is not None
         text.warnings.append(
             IndexWarning(file.source, "changed while it was being read; run `tilbook index` again")
         )
         state = FileState(file.source, -1, -1, digest, PARSER_VERSION)
+    if data is None or not text.text:
+        return FileResult(state, None, text.encoding, text.warnings, readable=data is not None)
+    return FileResult(state, parse_source(text), text.encoding, text.warnings, readable=True)
+
+
+def _read_all(files: list[FileStat], max_bytes: int) -> Iterator[FileResult]:
+    """Results in the order of `files`; parsed by worker processes when it pays off."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    size = sum(file.size for file in files)
+    if workers < 2 or len(files) < 4 or size < PARALLEL_BYTES or "fork" not in _start_methods():
+        for file in files:
+            yield read_and_parse(file, max_bytes)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(read_and_parse, files, itertools.repeat(max_bytes), chunksize=1)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _store(
+    result: FileResult, previous: FileState | None, store: Store, report: SyncReport
+) -> None:
+    state = result.state
     if (
         previous is not None
-        and data is not None
-        and previous.hash == digest
+        and result.readable
+        and previous.hash == state.hash
         and previous.parser_version == PARSER_VERSION
         and state.size >= 0
     ):
         store.touch_file(state)
         report.touched += 1
         return
-    assert text is not None
-    if data is None or not text.text:
-        report.warnings.extend(text.warnings)
-        store.record_unreadable(state, text.warnings)
+    if result.parsed is None:
+        report.warnings.extend(result.warnings)
+        store.record_unreadable(state, result.warnings)
         return
-    parsed = parse_source(text)
-    report.warnings.extend(parsed.warnings)
+    report.warnings.extend(result.parsed.warnings)
     report.parsed += 1
-    report.entries += len(parsed.entries)
-    store.replace_file(state, parsed, text.encoding)
+    report.entries += len(result.parsed.entries)
+    store.replace_file(state, result.parsed, result.encoding)

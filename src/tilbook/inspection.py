@@ -21,8 +21,8 @@ def inspect_file(path: Path) -> ParsedFile:
     text, data = read_source(
         FileStat(path.name, path, info.st_size, info.st_mtime_ns), max_bytes=MAX_INSPECT_BYTES
     )
-    if text is None or data is None or not text.text:
-        reasons = "; ".join(w.message for w in text.warnings) if text else "unreadable"
+    if data is None or not text.text:
+        reasons = "; ".join(w.message for w in text.warnings) or "nothing to read"
         raise SourceError(f"{path}: {reasons}")
     return parse_source(text)
 

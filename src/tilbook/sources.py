@@ -342,12 +342,11 @@ def _load_toml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str
         return {}
 
 
-def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText | None, bytes | None]:
+def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | None]:
     """Read and decode one note file.
 
-    Returns the text (None when the file cannot be indexed) and the raw bytes
-    that were read (None when nothing could be read). Warnings are attached to
-    the returned text, or returned in a text-less `SourceText` when unreadable.
+    Returns the text (empty when the file cannot be indexed, with warnings
+    saying why) and the raw bytes that were read (None when nothing could be).
     """
     warnings: list[IndexWarning] = []
     result = SourceText(file.source, file.path, "", warnings=warnings)

@@ -93,12 +93,16 @@ class Block:
         """All of the block's prose is struck through (`~~done~~`)."""
         return self.has_prose and not self.has_unstruck_prose
 
+    cached_text: str | None = None
+
     @property
     def text(self) -> str:
         """The block's plain text, soft and hard breaks as newlines."""
         if self.kind in ("code", "html"):
             return self.raw
-        return "".join("\n" if kind == BREAK else text for kind, text, _ in self.pieces).strip()
+        if self.cached_text is None:
+            self.cached_text = "".join(text for _, text, _ in self.pieces).strip()
+        return self.cached_text
 
     def prose(self) -> str:
         """Only the prose pieces: no code, math or URLs."""
