@@ -300,32 +300,28 @@ def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
     from rich.text import Text
 
     console = _console()
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("title", overflow="fold")
-    table.add_column("tags", overflow="fold")
-    table.add_column("source", style="dim", overflow="fold")
+    table = Table(show_edge=False, pad_edge=False, expand=True, show_lines=snippets)
+    table.add_column("id", style="dim", no_wrap=True, width=12)
+    table.add_column("date", no_wrap=True, width=10)
+    table.add_column("entry", overflow="fold", ratio=4)
+    table.add_column("tags", overflow="fold", ratio=1, style="cyan")
     for row in rows:
         summary = row.entry if snippets else row
-        title = Text(summary.title)
+        cell = Text()
         if summary.category:
-            title = Text(f"[{summary.category}] ", style="magenta") + title
-        if snippets:
-            snippet = Text("\n")
+            cell.append(f"[{summary.category}] ", style="magenta")
+        cell.append(summary.title, style="bold")
+        cell.append(f"  {summary.source}:{summary.line}", style="dim")
+        if snippets and row.snippet.text:
+            cell.append("\n")
             last = 0
             for start, end in row.snippet.highlights:
-                snippet.append(row.snippet.text[last:start], style="dim")
-                snippet.append(row.snippet.text[start:end], style="bold yellow")
+                cell.append(row.snippet.text[last:start])
+                cell.append(row.snippet.text[start:end], style="bold yellow")
                 last = end
-            snippet.append(row.snippet.text[last:], style="dim")
-            title += snippet
+            cell.append(row.snippet.text[last:])
         table.add_row(
-            summary.id,
-            summary.date or "",
-            title,
-            " ".join("#" + tag for tag in summary.tags),
-            f"{summary.source}:{summary.line}",
+            summary.id, summary.date or "", cell, " ".join("#" + tag for tag in summary.tags)
         )
     console.print(table)
 
@@ -380,7 +376,14 @@ def entries(
 @click.argument("query", nargs=-1, required=True)
 @log_option
 @filter_options
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--limit",
+    "-n",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Show at most this many matches.",
+)
 @json_option
 @handle_errors
 def search(

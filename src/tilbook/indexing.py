@@ -98,7 +98,8 @@ def sync(
     for done, result in enumerate(_read_all(todo, max_bytes)):
         if progress is not None:
             progress(done, len(todo), result.state.source)
-        _store(result, known.get(result.state.source), store, report)
+        previous = None if full else known.get(result.state.source)
+        _store(result, previous, store, report)
         since_commit += 1
         if since_commit >= BATCH_FILES:
             store.commit()

@@ -12,7 +12,7 @@ from typing import Any
 from tilbook import extract
 from tilbook.extract.labels import contexts
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
-from tilbook.parse.blocks import Block, parse_blocks
+from tilbook.parse.blocks import URL, Block, parse_blocks
 from tilbook.parse.dates import date_prefix, filename_date
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
@@ -43,7 +43,7 @@ def first_sentence(text: str) -> str:
             continue
         line = before if match.group() in ".。" else line[: match.end()]
         break
-    line = line.strip()
+    line = line.strip().rstrip(":：").rstrip()
     if len(line) > MAX_TITLE:
         cut = line[: MAX_TITLE - 1]
         space = cut.rfind(" ")
@@ -157,7 +157,7 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             continue
         if block.kind not in ("para", "item", "heading", "table"):
             continue
-        text = block.text
+        text = _title_text(block)
         if segment_.marker and index == segment_.start:
             text = strip_marker(text)
         if text.strip():
@@ -165,6 +165,14 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             if sentence:
                 return sentence
     return None
+
+
+def _title_text(block: Block) -> str:
+    """The block's text without bare URLs (a title reads better without them)."""
+    if not any(kind == URL for kind, _, _ in block.pieces):
+        return block.text
+    text = "".join(piece for kind, piece, _ in block.pieces if kind != URL)
+    return " ".join(text.split(" ")).strip().rstrip(":").strip() or block.text
 
 
 def _file_title(

@@ -69,7 +69,7 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _AFTER = re.compile(
-    r"^" + _DECOR + r"(?:,?\s*\(?(?:" + _WEEKDAY + r")\)?)?" + _DECOR,
+    r"^" + _DECOR + r"(?:,?\s*\(?(?:" + _WEEKDAY + r")(?!\w)\)?)?" + _DECOR,
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"^\s*(?:[-–—:|·•~]+|\)|\])?\s*")
@@ -111,12 +111,12 @@ def date_prefix(text: str) -> tuple[date, str] | None:
     if found is None:
         return None
     rest = text[match.end() :]
+    if rest[:1].isalnum() and not text[match.end() - 1].isspace():
+        # "2023-08-18abc" is not a date followed by words.
+        return None
     after = _AFTER.match(rest)
     if after is not None:
         rest = rest[after.end() :]
-    if rest and rest[0].isalnum() and not text[match.end() - 1].isspace():
-        # "2023-08-18abc" is not a date followed by words.
-        return None
     rest = _SEPARATOR.sub("", rest, count=1).strip(" *_~")
     return found, rest
 
