@@ -24,7 +24,7 @@ from tilbook.errors import TilbookError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from tilbook.indexing import SyncReport
+    from tilbook.model import IndexWarning
     from tilbook.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,11 +101,11 @@ def _check_date(value: str | None, option: str) -> str | None:
         ) from None
 
 
-def _report_warnings(report: SyncReport) -> None:
-    if not report.warnings:
+def _report_warnings(warnings: list[IndexWarning]) -> None:
+    if not warnings:
         return
     console = _console(stderr=True)
-    for warning in report.warnings:
+    for warning in warnings:
         console.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
 
 
@@ -121,7 +121,7 @@ def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
     store = open_store(root)
     try:
         if sync:
-            _report_warnings(sync_log(root, store, load_settings(root)))
+            _report_warnings(sync_log(root, store, load_settings(root)).warnings)
         yield root, store
     finally:
         store.close()
@@ -157,21 +157,41 @@ def index(
 
     DIR defaults to --log. The index is written to DIR/.tilbook/index.db.
     """
+    from tilbook.errors import IndexStoreError
     from tilbook.indexing import sync
     from tilbook.settings import load_settings
     from tilbook.sources import log_root
-    from tilbook.store import open_store
+    from tilbook.store import open_store, set_aside_index
 
     root = log_root(folder or log)
     settings = load_settings(root)
-    store = open_store(root)
+    try:
+        store = open_store(root)
+    except IndexStoreError:
+        if not rebuild:
+            raise
+        moved = set_aside_index(root)
+        store = open_store(root)
+        click.echo(
+            f"The index could not be opened; moved it to {moved} and made a new one.", err=True
+        )
     try:
         with _progress(enabled=not quiet and not as_json) as progress:
             report = sync(root, store, settings, full=rebuild, progress=progress)
         counts = store.counts()  # type: ignore[attr-defined]
+        warnings = list(report.warnings)
+        if strict:
+            # Files unchanged since an earlier run were not read again: their warnings count too.
+            seen = {str(warning) for warning in warnings}
+            warnings.extend(
+                warning
+                for info in store.files()
+                for warning in info.warnings
+                if str(warning) not in seen
+            )
     finally:
         store.close()
-    _report_warnings(report)
+    _report_warnings(warnings)
     if as_json:
         _print_json(
             {
@@ -182,7 +202,7 @@ def index(
                 "removed": report.removed,
                 "entries": counts["entries"],
                 "seconds": round(report.seconds, 3),
-                "warnings": [str(w) for w in report.warnings],
+                "warnings": [str(w) for w in warnings],
             }
         )
     elif not quiet:
@@ -191,11 +211,11 @@ def index(
             f"Indexed {root}: {report.scanned} files ({report.parsed} read, "
             f"{report.unchanged + report.touched} unchanged, {report.removed} removed), "
             f"{counts['entries']} entries in {report.seconds:.2f} s; "
-            f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}{recovered}."
+            f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}{recovered}."
         )
-    if strict and report.warnings:
+    if strict and warnings:
         raise click.ClickException(
-            f"{len(report.warnings)} warning(s) with --strict: fix the files named above."
+            f"{len(warnings)} warning(s) with --strict: fix the files named above."
         )
 
 

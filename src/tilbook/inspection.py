@@ -7,7 +7,7 @@ from pathlib import Path
 from tilbook.errors import SourceError
 from tilbook.model import Entry, ParsedFile
 from tilbook.parse import parse_source
-from tilbook.sources import FileStat, normalise_newlines, read_source
+from tilbook.sources import FileStat, decode, normalise_newlines, read_source
 
 MAX_INSPECT_BYTES = 256 * 1_000_000
 
@@ -36,6 +36,9 @@ def entry_markdown(root: Path, entry: Entry) -> str:
         raise SourceError(
             f"{path}: cannot be read ({error.strerror}); run `tilbook index`"
         ) from error
-    text = normalise_newlines(raw.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+    decoded = decode(entry.source, raw, [])
+    if decoded is None:
+        raise SourceError(f"{path}: no longer a text file; run `tilbook index`")
+    text = normalise_newlines(decoded[0])
     lines = text.split("\n")
     return "\n".join(lines[entry.line - 1 : entry.end_line])

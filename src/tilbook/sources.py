@@ -11,6 +11,7 @@ import codecs
 import fnmatch
 import os
 import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ class SourceText:
     source: str
     path: Path
     text: str
-    """The file's text with line ends normalised to LF and any BOM removed."""
+    """The file's text with line ends normalised to LF, any BOM removed, in NFC."""
     front_matter: dict[str, Any] = field(default_factory=dict)
     front_matter_lines: int = 0
     """How many lines the front matter block takes (0 when there is none)."""
@@ -355,7 +356,7 @@ def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | 
             IndexWarning(
                 file.source,
                 f"is {file.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; skipped "
-                "(raise max_file_size in tilbook.toml to index it)",
+                "(raise max_file_size_mb in tilbook.toml to index it)",
             )
         )
         return result, None
@@ -375,7 +376,8 @@ def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | 
     if decoded is None:
         return result, data
     text, encoding = decoded
-    text = normalise_newlines(text)
+    # NFC, like queries: Korean typed or saved as decomposed jamo must still be found.
+    text = unicodedata.normalize("NFC", normalise_newlines(text))
     front_matter, front_lines = split_front_matter(file.source, text, warnings)
     result.text = text
     result.front_matter = front_matter
@@ -387,7 +389,7 @@ def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | 
 def source_from_text(source: str, text: str) -> SourceText:
     """A `SourceText` for text that is already in memory (tests, `inspect -`)."""
     warnings: list[IndexWarning] = []
-    text = normalise_newlines(text.removeprefix("\ufeff"))
+    text = unicodedata.normalize("NFC", normalise_newlines(text.removeprefix("\ufeff")))
     front_matter, front_lines = split_front_matter(source, text, warnings)
     return SourceText(
         source, Path(source), text, front_matter, front_lines, "utf-8", warnings=warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tilbook.sources import TILBOOK_DIR
@@ -24,3 +25,27 @@ def open_store(root: Path) -> Store:
         # Keep the derived index out of the user's git repository.
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
     return SQLiteStore(index_path(root))
+
+
+def set_aside_index(root: Path) -> Path | None:
+    """Move a damaged index out of the way (never deleted) so a new one can be made.
+
+    The index file and its `-wal`/`-shm` companions are renamed to
+    `index.db.broken-<timestamp>`; returns the new name of the index file,
+    or None when there was no index.
+    """
+    path = index_path(root)
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.broken-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.broken-{stamp}-{counter}")
+    path.replace(target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(target.with_name(target.name + suffix))
+    return target

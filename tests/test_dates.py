@@ -1,0 +1,49 @@
+"""The dates people write at the start of headings, with or without a title after them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tilbook.parse.dates import date_prefix, filename_date, only_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-10", (date(2024, 3, 10), "")),
+        ("2024-03-10 Score matching", (date(2024, 3, 10), "Score matching")),
+        ("2024-03-10: Score matching", (date(2024, 3, 10), "Score matching")),
+        ("2024-03-10 — Score matching", (date(2024, 3, 10), "Score matching")),
+        ("2024-03-10 Monday notes", (date(2024, 3, 10), "notes")),
+        ("2024-03-10 (Sun)", (date(2024, 3, 10), "")),
+        ("2024-03-10 Sunset walk", (date(2024, 3, 10), "Sunset walk")),
+        ("2024-03-10 일기", (date(2024, 3, 10), "일기")),
+        ("2021. 04. 25.", (date(2021, 4, 25), "")),
+        ("*2021.04.25*", (date(2021, 4, 25), "")),
+        ("2023년 8월 18일 (월) 읽은 논문", (date(2023, 8, 18), "읽은 논문")),
+        ("Fri, 18 Aug 2023", (date(2023, 8, 18), "")),
+        ("August 18, 2023 - Attention", (date(2023, 8, 18), "Attention")),
+        ("18.08.2023", (date(2023, 8, 18), "")),
+        ("8/18/2023", (date(2023, 8, 18), "")),
+        ("2024-03-10abc", None),
+        ("2023년 8월 18일에", None),
+        ("2024-13-01", None),
+        ("Notes from 2024-03-10", None),
+        ("1000 steps", None),
+    ],
+)
+def test_date_prefix(text: str, expected: tuple[date, str] | None) -> None:
+    assert date_prefix(text) == expected
+
+
+def test_only_date() -> None:
+    assert only_date("_2024.01.08_") == date(2024, 1, 8)
+    assert only_date("2024-01-08 and more") is None
+
+
+def test_filename_date() -> None:
+    assert filename_date("2024-05-20-attention") == date(2024, 5, 20)
+    assert filename_date("2024-02-30-nope") is None
+    assert filename_date("notes") is None
