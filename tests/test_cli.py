@@ -541,7 +541,12 @@ def test_inspect_problem_files(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_config_defaults(invoke: Invoke, invoke_json) -> None:
     rows = {row["name"]: row for row in invoke_json("config")}
-    assert set(rows) == {"extensions", "ignore", "max_file_size_mb"}
+    from tilbook.settings import SETTINGS
+
+    assert set(rows) == {setting.name for setting in SETTINGS}
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in rows:
+        assert f"`{name}`" in readme, f"setting {name} is not documented in the README"
     for row in rows.values():
         assert row["source"] == "default"
         assert row["value"] == row["default"]

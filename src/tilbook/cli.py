@@ -7,127 +7,28 @@ the commands so that `tilbook --help` stays fast.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
 from tilbook import __version__
-from tilbook.errors import TilbookError
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from tilbook.model import IndexWarning
-    from tilbook.store.base import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# -- shared options -------------------------------------------------------------------------
-
-
-def log_option(command: F) -> F:
-    """`--log DIR`: the notes folder (default: $TILBOOK_LOG, else the current folder)."""
-    return click.option(
-        "--log",
-        "log",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="TILBOOK_LOG",
-        default=".",
-        show_default="$TILBOOK_LOG or .",
-        help="The notes folder.",
-    )(command)
-
-
-def json_option(command: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
-        command
-    )
-
-
-def filter_options(command: F) -> F:
-    """`--tag`, `--since`, `--until`: shared by the commands that list entries."""
-    command = click.option(
-        "--until", metavar="DATE", help="Only entries dated on or before DATE (YYYY-MM-DD)."
-    )(command)
-    command = click.option(
-        "--since", metavar="DATE", help="Only entries dated on or after DATE (YYYY-MM-DD)."
-    )(command)
-    return click.option(
-        "--tag", "tags", multiple=True, metavar="TAG", help="Only entries with TAG (repeatable)."
-    )(command)
-
-
-def handle_errors(command: F) -> F:
-    """Turn tilbook's own errors into a one-line message and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except TilbookError as error:
-            raise click.ClickException(str(error)) from error
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _check_date(value: str | None, option: str) -> str | None:
-    if value is None:
-        return None
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2024-03-14", param_hint=option
-        ) from None
-
-
-def _report_warnings(warnings: list[IndexWarning]) -> None:
-    if not warnings:
-        return
-    console = _console(stderr=True)
-    for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
-
-
-@contextmanager
-def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
-    """The log folder and its index, brought up to date first (quietly)."""
-    from tilbook.indexing import sync as sync_log
-    from tilbook.settings import load_settings
-    from tilbook.sources import log_root
-    from tilbook.store import open_store
-
-    root = log_root(log)
-    store = open_store(root)
-    try:
-        if sync:
-            _report_warnings(sync_log(root, store, load_settings(root)).warnings)
-        yield root, store
-    finally:
-        store.close()
-
-
-# -- the commands ---------------------------------------------------------------------------
+from tilbook.cli_support import (
+    check_date,
+    console,
+    filter_options,
+    handle_errors,
+    json_option,
+    log_option,
+    opened_log,
+    print_json,
+    report_warnings,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,9 +92,9 @@ def index(
             )
     finally:
         store.close()
-    _report_warnings(warnings)
+    report_warnings(warnings)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "folder": str(root),
                 "files": report.scanned,
@@ -232,7 +133,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
-        console=_console(stderr=True),
+        console=console(stderr=True),
         transient=True,
     )
     task: list[Any] = []
@@ -265,7 +166,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
     parsed = inspect_file(file)
     if as_json:
-        _print_json(
+        print_json(
             {
                 **parsed.file_dict(),
                 "layout_reason": parsed.layout_reason,
@@ -277,14 +178,12 @@ def inspect(file: Path, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    console = _console()
-    console.print(
-        f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})"
-    )
+    out = console()
+    out.print(f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})")
     if parsed.title:
-        console.print(f"title: {parsed.title}")
+        out.print(f"title: {parsed.title}")
     if parsed.preamble:
-        console.print(f"preamble: lines {parsed.preamble[0]}-{parsed.preamble[1]} (not an entry)")
+        out.print(f"preamble: lines {parsed.preamble[0]}-{parsed.preamble[1]} (not an entry)")
     table = Table(show_edge=False, pad_edge=False)
     for column in ("lines", "date", "title", "tags", "found"):
         table.add_column(column, overflow="fold")
@@ -307,19 +206,19 @@ def inspect(file: Path, as_json: bool) -> None:
             " ".join("#" + tag for tag in entry.tags),
             found,
         )
-    console.print(table)
-    console.print(f"{len(parsed.entries)} entries")
+    out.print(table)
+    out.print(f"{len(parsed.entries)} entries")
     for target in parsed.targets:
-        console.print(f"target (line {target.line}): {target.text}")
+        out.print(f"target (line {target.line}): {target.text}")
     for warning in parsed.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        out.print(f"[yellow]warning:[/] {warning}")
 
 
 def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = _console()
+    out = console()
     table = Table(show_edge=False, pad_edge=False, expand=True, show_lines=snippets)
     table.add_column("id", style="dim", no_wrap=True, width=12)
     table.add_column("date", no_wrap=True, width=10)
@@ -343,7 +242,7 @@ def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
         table.add_row(
             summary.id, summary.date or "", cell, " ".join("#" + tag for tag in summary.tags)
         )
-    console.print(table)
+    out.print(table)
 
 
 @main.command()
@@ -375,8 +274,8 @@ def entries(
 
     filters = EntryFilter(
         tags=list(tags),
-        since=_check_date(since, "--since"),
-        until=_check_date(until, "--until"),
+        since=check_date(since, "--since"),
+        until=check_date(until, "--until"),
         source=source,
         layout=layout,
         category=category,
@@ -385,7 +284,7 @@ def entries(
     with opened_log(log) as (_, store):
         found = store.entries(filters)
     if as_json:
-        _print_json([summary.to_dict() for summary in found])
+        print_json([summary.to_dict() for summary in found])
     elif not found:
         click.echo("No entries match.", err=True)
     else:
@@ -425,12 +324,12 @@ def search(
 
     parsed = parse_query(" ".join(query))
     parsed.tags.extend(tags)
-    parsed.since = _check_date(since, "--since") or parsed.since
-    parsed.until = _check_date(until, "--until") or parsed.until
+    parsed.since = check_date(since, "--since") or parsed.since
+    parsed.until = check_date(until, "--until") or parsed.until
     with opened_log(log) as (_, store):
         hits = store.search(parsed, limit=limit)
     if as_json:
-        _print_json([hit.to_dict() for hit in hits])
+        print_json([hit.to_dict() for hit in hits])
     elif not hits:
         click.echo("No matches.", err=True)
     else:
@@ -457,12 +356,12 @@ def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
         click.echo(markdown)
         return
     if as_json:
-        _print_json({**entry.to_dict(), "markdown": markdown})
+        print_json({**entry.to_dict(), "markdown": markdown})
         return
     from rich.markdown import Markdown
     from rich.panel import Panel
 
-    console = _console()
+    out = console()
     meta = [
         f"[bold]{entry.title}[/]",
         f"[dim]{entry.id} · {entry.source}:{entry.line}-{entry.end_line} · {entry.layout}[/]",
@@ -475,14 +374,14 @@ def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
         meta.append("tags: " + " ".join("#" + tag for tag in entry.tags))
     for paper in entry.papers:
         meta.append(f"paper: {paper.id}" + (f" — {paper.title}" if paper.title else ""))
-    for todo in entry.todos:
-        meta.append(f"todo: [{'x' if todo.done else ' '}] {todo.text}")
+    for item in entry.todos:
+        meta.append(f"todo: [{'x' if item.done else ' '}] {item.text}")
     for question in entry.questions:
         meta.append(f"question: {question.text}")
     for term in entry.terms:
         meta.append(f"term: {term.term} — {term.definition}")
-    console.print(Panel("\n".join(meta), expand=False), markup=True)
-    console.print(Markdown(markdown))
+    out.print(Panel("\n".join(meta), expand=False), markup=True)
+    out.print(Markdown(markdown))
 
 
 @main.command()
@@ -494,7 +393,7 @@ def tags(log: Path, as_json: bool) -> None:
     with opened_log(log) as (_, store):
         found = store.tags()
     if as_json:
-        _print_json(
+        print_json(
             [{"tag": t.tag, "entries": t.entries, "first": t.first, "last": t.last} for t in found]
         )
         return
@@ -508,7 +407,7 @@ def tags(log: Path, as_json: bool) -> None:
         table.add_column(column, justify="right" if column == "entries" else "left")
     for tag in found:
         table.add_row("#" + tag.tag, str(tag.entries), tag.first or "", tag.last or "")
-    _console().print(table)
+    console().print(table)
 
 
 @main.command()
@@ -563,11 +462,21 @@ def config(log: Path, as_json: bool) -> None:
         for s in SETTINGS
     ]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
         click.echo(f"{row['name']} = {json.dumps(row['value'])}   ({row['source']})")
         click.echo(f"    {row['help']}")
+
+
+# -- feature commands (each module imports only click at module level) --------------------
+
+from tilbook.cli_capture import add, questions, today, todo  # noqa: E402
+
+main.add_command(add)
+main.add_command(today)
+main.add_command(todo)
+main.add_command(questions)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,4 +24,20 @@ def export_log(store: Store) -> dict[str, Any]:
         for info in store.files()
     ]
     entries = [entry.to_dict() for entry in store.all_entries()]
-    return {"tilbook_export": EXPORT_VERSION, "files": files, "entries": entries}
+    answers = [
+        {
+            "question_key": answer.question_key,
+            "source": answer.source,
+            "question": answer.question,
+            "entry": answer.entry_id,
+            "note": answer.note,
+            "answered_at": answer.answered_at,
+        }
+        for answer in store.answers()
+    ]
+    return {
+        "tilbook_export": EXPORT_VERSION,
+        "files": files,
+        "entries": entries,
+        "answers": answers,
+    }

@@ -65,6 +65,19 @@ class Footnote:
 
 
 @dataclass(slots=True)
+class Answer:
+    """What answers an open question: a later entry, a note, or both."""
+
+    question_key: str
+    source: str
+    question: str
+    entry_id: str | None
+    note: str | None
+    answered_at: str
+    """UTC, ISO 8601."""
+
+
+@dataclass(slots=True)
 class IndexWarning:
     """Something in a file that tilbook could not read or classify."""
 

@@ -40,6 +40,22 @@ SETTINGS: tuple[Setting, ...] = (
         16,
         "Files larger than this many megabytes are skipped with a warning.",
     ),
+    Setting(
+        "journal",
+        "",
+        "The file `tilbook add` writes to (relative to the notes folder). Empty: the most "
+        "recently dated file with a dated layout, else journal.md.",
+    ),
+    Setting(
+        "todo_done_prefix",
+        "[x] ",
+        "What `tilbook todo done` puts before a plain TODO bullet to mark it done.",
+    ),
+    Setting(
+        "todo_similarity",
+        82,
+        "How alike (0-100) two TODOs in different lists must be to count as one carried task.",
+    ),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -68,6 +84,8 @@ def _check(name: str, value: Any, path: Path) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SettingsError(f'{path}: {name} must be a list of strings, like [".md"]')
         return value
+    if isinstance(default, str) and not isinstance(value, str):
+        raise SettingsError(f"{path}: {name} must be a string")
     if isinstance(default, bool) and not isinstance(value, bool):
         raise SettingsError(f"{path}: {name} must be true or false")
     if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):

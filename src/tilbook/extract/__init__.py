@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from tilbook.extract.labels import QUESTIONS, TARGETS, TERMS, TODO
 from tilbook.extract.links import link_kind, paper_id, paper_title
 from tilbook.model import Link, Paper, Question, Target, Term, Todo
-from tilbook.parse.blocks import BREAK, TEXT, Block
+from tilbook.parse.blocks import BREAK, ENTRY_MARKER, TEXT, Block
 
 TAG = re.compile(r"(?<![\w&#/\\])#(\w[\w\-]*)")
 
@@ -77,6 +77,7 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 
 
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s+")
+_MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
 _DONE_MARK = ("✅", "✔", "☑")
 
@@ -89,7 +90,8 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
     todos = []
     for block, under in zip(blocks, contexts, strict=True):
         if block.kind == "item":
-            text = _one_line(block.text)
+            text, extra = _item_and_todo_lines(block)
+            todos.extend(extra)
             line_todo = _TODO_LINE.match(text)
             if block.task is not None:
                 todos.append(Todo(text, block.task, block.line))
@@ -105,11 +107,32 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                     todos.append(Todo(text, done, block.line))
         elif block.kind == "para" and "TODO" in block.text.upper():
             for line, pieces in block.lines():
-                text = _one_line("".join(piece[1] for piece in pieces))
+                text = _MARKER.sub("", _one_line("".join(piece[1] for piece in pieces)), count=1)
                 match = _TODO_LINE.match(text)
                 if match:
                     todos.append(Todo(match.group(1).strip(), False, line))
     return todos
+
+
+def _item_and_todo_lines(block: Block) -> tuple[str, list[Todo]]:
+    """An item's own text, and `TODO:` lines written right under it.
+
+    CommonMark folds a `TODO: …` line that follows an item without a blank
+    line into the item (a lazy continuation); it is still its own TODO.
+    """
+    lines = block.lines()
+    if len(lines) < 2 or "TODO" not in block.text.upper():
+        return _one_line(block.text), []
+    own: list[str] = []
+    extra: list[Todo] = []
+    for position, (line, pieces) in enumerate(lines):
+        text = _one_line("".join(piece[1] for piece in pieces))
+        match = _TODO_LINE.match(text) if position else None
+        if match:
+            extra.append(Todo(match.group(1).strip(), False, line))
+        elif not extra:
+            own.append(text)
+    return " ".join(own), extra
 
 
 def _line_has_question(pieces: Iterable[tuple[str, str, int]]) -> bool:
@@ -121,7 +144,7 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
     for block, under in zip(blocks, contexts, strict=True):
         if block.kind == "item":
             if QUESTIONS in under or _line_has_question(block.pieces):
-                text = _one_line(block.text)
+                text = _MARKER.sub("", _one_line(block.text), count=1)
                 if text and not _is_bare_label(text):
                     questions.append(Question(text, block.line))
         elif block.kind == "para":
@@ -129,7 +152,9 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                 continue
             for line, pieces in block.lines():
                 if _line_has_question(pieces):
-                    text = _one_line("".join(piece[1] for piece in pieces))
+                    text = _MARKER.sub(
+                        "", _one_line("".join(piece[1] for piece in pieces)), count=1
+                    )
                     if text:
                         questions.append(Question(text, line))
     return questions

@@ -10,14 +10,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from tilbook import extract
-from tilbook.extract.labels import contexts
+from tilbook.extract import labels
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
 from tilbook.parse.blocks import URL, Block, parse_blocks
 from tilbook.parse.dates import date_prefix, filename_date
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 1
+PARSER_VERSION = 3
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -107,7 +107,7 @@ def _forced_layout(
     return name
 
 
-def _blank_front_matter(text: str, lines: int) -> str:
+def blank_front_matter(text: str, lines: int) -> str:
     if not lines:
         return text
     parts = text.split("\n", lines)
@@ -192,11 +192,13 @@ def _name_title(source: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip() or stem
 
 
-def _end_lines(lines: Sequence[str], starts: list[int]) -> list[int]:
-    """Each entry ends before the next starts, without its trailing blank lines."""
+def _end_lines(lines: Sequence[str], starts: list[int], cuts: list[int]) -> list[int]:
+    """Each entry ends before the next entry or cut starts, without trailing blank lines."""
+    boundaries = sorted({*starts, *cuts})
     ends = []
-    for position, start in enumerate(starts):
-        end = starts[position + 1] - 1 if position + 1 < len(starts) else len(lines)
+    for start in starts:
+        later = [line for line in boundaries if line > start]
+        end = later[0] - 1 if later else len(lines)
         while end > start and not lines[end - 1].strip():
             end -= 1
         ends.append(end)
@@ -207,7 +209,7 @@ def parse_source(src: SourceText) -> ParsedFile:
     """Parse one decoded note file."""
     warnings = list(src.warnings)
     front_matter = src.front_matter
-    text = _blank_front_matter(src.text, src.front_matter_lines)
+    text = blank_front_matter(src.text, src.front_matter_lines)
     blocks = parse_blocks(text)
     lines = src.text.split("\n")
     if lines and lines[-1] == "":
@@ -216,12 +218,12 @@ def parse_source(src: SourceText) -> ParsedFile:
     forced = _forced_layout(src.source, front_matter, warnings)
     has_title = isinstance(front_matter.get("title"), (str, int, float))
     layout = detect(blocks, has_title, forced)
-    segments, preamble = segment(blocks, layout)
-    under = contexts(blocks)
+    segments, preamble, cuts = segment(blocks, layout)
+    under = labels.contexts(blocks)
     file_tags = front_matter_tags(front_matter)
     file_title = _file_title(src.source, front_matter, blocks, layout)
 
-    ends = _end_lines(lines, [seg.line for seg in segments])
+    ends = _end_lines(lines, [seg.line for seg in segments], cuts)
     occurrences: dict[tuple[date | None, str], int] = {}
     entries: list[Entry] = []
     for seg, end_line in zip(segments, ends, strict=True):

@@ -39,6 +39,8 @@ BREAK = "break"
 Piece = tuple[str, str, int]
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}*_~]", re.IGNORECASE)
+ENTRY_MARKER = re.compile(r"^\(\s*(?:#[^\s,()#]+(?:\s*,?\s*#[^\s,()#]+)*)?\s*,?\s*\)\s*")
+"""An entry opener at the start of a paragraph: `(#Research)`, `(#Idea, #GenAI)` or `()`."""
 KRAMDOWN_MARKER = re.compile(r"\{:[^}\n]*\}")
 _HTML_HIDDEN = re.compile(
     r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from tilbook.parse.blocks import Block
+from tilbook.parse.blocks import ENTRY_MARKER, Block
 from tilbook.parse.dates import date_prefix, only_date
 
 DATED = "dated-headings"
@@ -27,7 +27,7 @@ _LESSON = re.compile(
     r"(?:\s*(?:[:.\-–—)|]\s*|\s+)(?P<title>\S.*))?$",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"^\(\s*(?:#[^\s,()#]+(?:\s*,?\s*#[^\s,()#]+)*)?\s*,?\s*\)")
+_MARKER = ENTRY_MARKER
 _EMOJI_PREFIX = re.compile(
     r"^(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]|\s)+"
 )
@@ -202,18 +202,24 @@ def detect(blocks: list[Block], front_matter_title: bool, forced: str | None = N
     return Layout(SINGLE, reason, 0, h1[0] if h1 else -1)
 
 
-def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[int]]:
-    """Split the blocks into entries; also return the preamble's block indexes."""
+def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[int], list[int]]:
+    """Split the blocks into entries.
+
+    Also returns the preamble's block indexes and the lines of headings that
+    opened nothing (an empty date heading before its markers, a `## References`
+    holding only footnotes): entries end before them.
+    """
     preamble: list[int] = []
     segments: list[Segment] = []
+    cuts: list[int] = []
     if layout.name == SINGLE:
         content = [i for i, b in enumerate(blocks) if b.footnote is None]
         if not content:
-            return [], []
+            return [], [], []
         first = layout.title_index if layout.title_index >= 0 else content[0]
         opener = blocks[first].text.split("\n", 1)[0]
         segments.append(Segment(content[0], blocks[first].line, opener, blocks=content))
-        return segments, []
+        return segments, [], []
 
     level = layout.level
     current: Segment | None = None
@@ -233,7 +239,7 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
                 preamble.append(index)
                 continue
             if current is not None and current.other and not _has_content(blocks, current):
-                segments.pop()
+                cuts.append(segments.pop().line)
             current = opened
             segments.append(current)
             continue
@@ -243,15 +249,15 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
         if layout.name == DATED and current.date is not None and is_marker(block):
             day = current
             if not day.marker and not _has_content(blocks, day):
-                segments.pop()
+                cuts.append(segments.pop().line)
             current = Segment(
                 index, block.line, block.text.split("\n", 1)[0], day.date, marker=True
             )
             segments.append(current)
         current.blocks.append(index)
     if current is not None and current.other and not _has_content(blocks, current):
-        segments.pop()
-    return segments, preamble
+        cuts.append(segments.pop().line)
+    return segments, preamble, cuts
 
 
 def _has_content(blocks: list[Block], segment: Segment) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tilbook.model import Entry, IndexWarning, ParsedFile
+from tilbook.model import Answer, Entry, IndexWarning, ParsedFile
 from tilbook.search import Query, Snippet
 
 
@@ -124,6 +124,18 @@ class Store(Protocol):
     def files(self) -> list[FileInfo]: ...
 
     def all_entries(self) -> Iterable[Entry]: ...
+
+    def question_rows(self) -> list[tuple[EntrySummary, str, int]]:
+        """Every question in the notes: (entry, text, line), newest entries first."""
+
+    def todo_rows(self) -> list[tuple[EntrySummary, str, bool, int]]:
+        """Every TODO in the notes: (entry, text, done, line), in file order."""
+
+    def answers(self) -> list[Answer]: ...
+
+    def save_answer(self, answer: Answer) -> None: ...
+
+    def delete_answer(self, question_key: str) -> None: ...
 
     def get_meta(self, key: str) -> str | None: ...
 

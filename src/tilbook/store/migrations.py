@@ -92,6 +92,66 @@ MIGRATIONS: list[str] = [
         tokenize = 'unicode61 remove_diacritics 2'
     );
     """,
+    # 2: answers to open questions. Not derived from the notes: keyed by a stable
+    # identity of the question so that re-indexing keeps them.
+    """
+    -- NOTE: question_key = hash(source file, normalised question text); see
+    -- tilbook.questions.question_key. Either entry_id or note says what answers it.
+    CREATE TABLE answers (
+        question_key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        question TEXT NOT NULL,
+        entry_id TEXT,
+        note TEXT,
+        answered_at TEXT NOT NULL
+    );
+    """,
+    # 3: flashcards and their review history (FSRS). Not derived from the notes:
+    # keyed by the card's stable identity so that re-indexing and --rebuild keep them.
+    """
+    -- NOTE: one row per card ever made from the notes. key = hash(source file,
+    -- normalised front), see tilbook.cards.card_key: re-indexing, moving the entry
+    -- within its file or editing the back keep the row. The content columns mirror
+    -- the notes at the last card sync. A card whose text left the notes is suspended
+    -- (suspended_at set), never deleted, so its history is there when the text returns.
+    CREATE TABLE review_cards (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,                 -- term, question or inline
+        source TEXT NOT NULL,
+        front TEXT NOT NULL,
+        back TEXT NOT NULL,
+        entry_id TEXT,
+        line INTEGER NOT NULL DEFAULT 0,
+        tags TEXT NOT NULL DEFAULT '[]',    -- JSON: the entry's tags
+        created_at TEXT NOT NULL,           -- UTC
+        suspended_at TEXT,                  -- UTC, NULL while the text is in the notes
+        state INTEGER,                      -- FSRS state, NULL for a card never reviewed
+        step INTEGER,
+        stability REAL,
+        difficulty REAL,
+        due TEXT,                           -- UTC
+        last_review TEXT,                   -- UTC
+        reviewed_back TEXT                  -- the back as shown at the last review
+    );
+    CREATE INDEX review_cards_by_source ON review_cards(source);
+
+    -- NOTE: every rating ever given, for stats and the FSRS optimizer. Unique per card
+    -- and time so that importing the same export twice adds nothing.
+    CREATE TABLE review_log (
+        id INTEGER PRIMARY KEY,
+        card_key TEXT NOT NULL,
+        rating INTEGER NOT NULL,            -- 1 Again, 2 Hard, 3 Good, 4 Easy
+        reviewed_at TEXT NOT NULL,          -- UTC
+        duration_ms INTEGER,
+        state_before INTEGER,               -- NULL when the card was new
+        UNIQUE (card_key, reviewed_at)
+    );
+    CREATE INDEX review_log_by_time ON review_log(reviewed_at);
+
+    -- NOTE: what each file's cards were last made from (content hash, parser and card
+    -- settings), so that a card sync reads only the files that changed.
+    CREATE TABLE review_sources (source TEXT PRIMARY KEY, signature TEXT NOT NULL);
+    """,
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from tilbook.errors import AmbiguousId, EntryNotFound, IndexStoreError
 from tilbook.model import (
+    Answer,
     Entry,
     Footnote,
     IndexWarning,
@@ -547,6 +548,62 @@ class SQLiteStore:
         ):
             by_row[rowid].terms.append(Term(*values))
         return list(by_row.values())
+
+    # -- questions and answers ------------------------------------------------------------
+
+    def question_rows(self) -> list[tuple[EntrySummary, str, int]]:
+        """Every question found in the notes: (its entry, text, line), newest entries first."""
+        rows = self.db.execute(
+            "SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout, "
+            "q.text, q.line FROM questions q JOIN entries e ON e.rowid = q.entry "
+            "JOIN files f ON f.id = e.file_id" + self._ORDER + ", q.position"
+        ).fetchall()
+        summaries = self._summaries([row[:8] for row in rows])
+        return [(summary, row[8], row[9]) for summary, row in zip(summaries, rows, strict=True)]
+
+    def todo_rows(self) -> list[tuple[EntrySummary, str, bool, int]]:
+        """Every TODO in the notes: (its entry, text, done, line), in file order."""
+        rows = self.db.execute(
+            "SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout, "
+            "t.text, t.done, t.line FROM todos t JOIN entries e ON e.rowid = t.entry "
+            "JOIN files f ON f.id = e.file_id ORDER BY f.source, e.position, t.position"
+        ).fetchall()
+        summaries = self._summaries([row[:8] for row in rows])
+        return [
+            (summary, row[8], bool(row[9]), row[10])
+            for summary, row in zip(summaries, rows, strict=True)
+        ]
+
+    def answers(self) -> list[Answer]:
+        return [
+            Answer(*row)
+            for row in self.db.execute(
+                "SELECT question_key, source, question, entry_id, note, answered_at FROM answers"
+            )
+        ]
+
+    def save_answer(self, answer: Answer) -> None:
+        self._begin()
+        self.db.execute(
+            "INSERT INTO answers(question_key, source, question, entry_id, note, answered_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(question_key) DO UPDATE SET "
+            "entry_id = excluded.entry_id, note = excluded.note, "
+            "answered_at = excluded.answered_at",
+            (
+                answer.question_key,
+                answer.source,
+                answer.question,
+                answer.entry_id,
+                answer.note,
+                answer.answered_at,
+            ),
+        )
+        self.commit()
+
+    def delete_answer(self, question_key: str) -> None:
+        self._begin()
+        self.db.execute("DELETE FROM answers WHERE question_key = ?", (question_key,))
+        self.commit()
 
     def tags(self) -> list[TagCount]:
         rows = self.db.execute(
