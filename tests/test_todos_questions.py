@@ -50,10 +50,10 @@ TODO: ask on the forum
 """
 
 
-def run(root: Path, *args: str, code: int = 0) -> str:
+def run(root: Path, *args: str, code: int = 0, stdout_only: bool = False) -> str:
     result = CliRunner().invoke(main, [*args, "--log", str(root)], env={"COLUMNS": "200"})
     assert result.exit_code == code, result.output + (result.stderr or "")
-    return result.stdout + (result.stderr or "")
+    return result.stdout if stdout_only else result.stdout + (result.stderr or "")
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def log(tmp_path: Path) -> Path:
 
 
 def agenda(root: Path, *extra: str) -> list[dict]:
-    return json.loads(run(root, "todo", "--json", *extra))
+    return json.loads(run(root, "todo", "--json", *extra, stdout_only=True))
 
 
 def test_carried_items_are_one_task_even_when_reworded(log: Path) -> None:
@@ -165,7 +165,7 @@ def test_similarity_is_tolerant_of_small_rewording_only() -> None:
 
 
 def questions(root: Path, *extra: str) -> list[dict]:
-    return json.loads(run(root, "questions", "--json", *extra))
+    return json.loads(run(root, "questions", "--json", *extra, stdout_only=True))
 
 
 def test_questions_newest_first_without_markers(log: Path) -> None:
@@ -181,7 +181,7 @@ def test_questions_newest_first_without_markers(log: Path) -> None:
 
 def test_answer_with_entry_or_note_survives_reindex_and_is_exported(log: Path) -> None:
     first, second = questions(log)[:2]
-    entries = json.loads(run(log, "entries", "--json", "--since", "2024-05-02"))
+    entries = json.loads(run(log, "entries", "--json", "--since", "2024-05-02", stdout_only=True))
     run(log, "questions", "answer", first["id"], "--entry", entries[0]["id"])
     run(log, "questions", "answer", second["id"], "--note", "Yes: Jensen's inequality.")
     assert first["id"] not in {q["id"] for q in questions(log)}
@@ -189,7 +189,7 @@ def test_answer_with_entry_or_note_survives_reindex_and_is_exported(log: Path) -
     answered = {q["id"]: q for q in questions(log, "--all") if q["answered"]}
     assert answered[first["id"]]["answer"]["entry"] == entries[0]["id"]
     assert answered[second["id"]]["answer"]["note"] == "Yes: Jensen's inequality."
-    exported = json.loads(run(log, "export"))
+    exported = json.loads(run(log, "export", stdout_only=True))
     assert {a["question"] for a in exported["answers"]} >= {first["text"], second["text"]}
 
     run(log, "questions", "answer", first["id"], "--reopen")
@@ -203,3 +203,47 @@ def test_answer_needs_entry_or_note_and_a_known_id(log: Path) -> None:
         log, "questions", "answer", "0000000000", "--note", "x", code=1
     )
     assert "no entry" in run(log, "questions", "answer", question["id"], "--entry", "zz", code=1)
+
+
+# -- the seed logs (integration; skipped without ../shared/seeds) -------------------------------
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seed_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not here")
+    root = tmp_path_factory.mktemp("seeds")
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (root / f"{seed.stem}.md").write_bytes(seed.read_bytes())
+    return root
+
+
+def test_seed_agenda_is_sensible(seed_log: Path) -> None:
+    items = agenda(seed_log)
+    lesson_log = [i for i in items if i["first"]["source"].startswith("004_")]
+    assert len(lesson_log) >= 20
+    assert any(i["carried"] >= 1 for i in lesson_log), "a TODO copied forward was not matched"
+    # Every agenda item points at a real line of its file holding its words.
+    for item in items:
+        latest = item["latest"]
+        line = (
+            (seed_log / latest["source"])
+            .read_text(encoding="utf-8")
+            .splitlines()[latest["line"] - 1]
+        )
+        assert normalise(item["text"])[:20] in normalise(line)
+
+
+def test_seed_questions_are_sensible(seed_log: Path) -> None:
+    found = questions(seed_log)
+    by_file: dict[str, int] = {}
+    for question in found:
+        by_file[question["source"][:3]] = by_file.get(question["source"][:3], 0) + 1
+    assert by_file.get("001", 0) >= 10  # course notes full of (?) and "…?" lines
+    assert by_file.get("002", 0) >= 3  # Korean questions
+    assert by_file.get("000", 0) >= 2  # the nested Questions: list
+    assert all("?" in q["text"] or q["source"].startswith("000") for q in found)
+    dates = [q["date"] for q in found if q["date"]]
+    assert dates == sorted(dates, reverse=True)

@@ -201,7 +201,8 @@ def todo(
     table.add_column("carried", justify="right", width=7)
     for item in items:
         first = item.first
-        where = f"{first.entry.date or ''} {first.entry.source}:{first.line}".strip()
+        when = first.entry.date or first.entry.title
+        where = f"{when} · {first.entry.source}:{first.line}"
         mark = "[green]✓[/] " if item.done else ""
         table.add_row(item.id, mark + item.text, where, str(item.carried) if item.carried else "")
     console().print(table)
