@@ -26,6 +26,7 @@ from tilbook.model import (
 from tilbook.search import Query, cjk_grams, has_cjk, make_snippet, split_scripts
 from tilbook.search import Term as QueryTerm
 from tilbook.store.base import (
+    EntryDate,
     EntryFilter,
     EntrySummary,
     FileInfo,
@@ -381,21 +382,16 @@ class SQLiteStore:
         for tag in filters.tags:
             clauses.append("e.rowid IN (SELECT entry FROM entry_tags WHERE tag_key = ?)")
             params.append(tag.lstrip("#").casefold())
-        if filters.since:
-            clauses.append("e.date >= ?")
-            params.append(filters.since)
-        if filters.until:
-            clauses.append("e.date <= ?")
-            params.append(filters.until)
-        if filters.source:
-            clauses.append("f.source = ?")
-            params.append(filters.source)
-        if filters.layout:
-            clauses.append("e.layout = ?")
-            params.append(filters.layout)
-        if filters.category:
-            clauses.append("e.category = ? COLLATE NOCASE")
-            params.append(filters.category)
+        for clause, value in (
+            ("e.date >= ?", filters.since),
+            ("e.date <= ?", filters.until),
+            ("f.source = ?", filters.source),
+            ("e.layout = ?", filters.layout),
+            ("e.category = ? COLLATE NOCASE", filters.category),
+        ):
+            if value:
+                clauses.append(clause)
+                params.append(value)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def entries(self, filters: EntryFilter) -> list[EntrySummary]:
@@ -645,6 +641,115 @@ class SQLiteStore:
             "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM entries)"
         ).fetchone()
         return {"files": row[0], "entries": row[1]}
+
+    # -- stats ---------------------------------------------------------------------------
+
+    _ENTRY_DATE = (
+        "SELECT e.id, f.source, e.line, e.end_line, e.date "
+        "FROM entries e JOIN files f ON f.id = e.file_id"
+    )
+    _BY_DATE = " ORDER BY e.date IS NULL, e.date, f.source, e.position"
+
+    def entry_dates(self) -> list[EntryDate]:
+        """Every entry's place and date, oldest first (undated ones last)."""
+        return [EntryDate(*row) for row in self.db.execute(self._ENTRY_DATE + self._BY_DATE)]
+
+    def entries_with_tags(self, tags: list[str]) -> list[EntryDate]:
+        """The entries that have any of `tags` (case-insensitive)."""
+        keys = sorted({tag.lstrip("#").casefold() for tag in tags})
+        if not keys:
+            return []
+        placeholders = ",".join("?" * len(keys))
+        sql = (
+            self._ENTRY_DATE
+            + f" WHERE e.rowid IN (SELECT entry FROM entry_tags WHERE tag_key IN ({placeholders}))"
+            + self._BY_DATE
+        )
+        return [EntryDate(*row) for row in self.db.execute(sql, keys)]
+
+    def entries_matching_any(self, terms: list[QueryTerm]) -> list[EntryDate]:
+        """The entries whose title, text or tags match any of `terms` (full-text)."""
+        matches = [match for match in (_term_match(term) for term in terms) if match]
+        if not matches:
+            return []
+        expression = " OR ".join(f"({match})" for match in matches)
+        sql = (
+            self._ENTRY_DATE
+            + " WHERE e.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)"
+            + self._BY_DATE
+        )
+        try:
+            return [EntryDate(*row) for row in self.db.execute(sql, [expression])]
+        except sqlite3.OperationalError:
+            return []  # words are quoted, so not expected; never let it crash a report
+
+    def match_counts(self, terms: list[QueryTerm]) -> list[int]:
+        """How many entries each of `terms` matches, in order."""
+        counts = []
+        for term in terms:
+            match = _term_match(term)
+            if match is None:
+                counts.append(0)
+                continue
+            try:
+                row = self.db.execute(
+                    "SELECT COUNT(*) FROM entries_fts WHERE entries_fts MATCH ?", [match]
+                ).fetchone()
+            except sqlite3.OperationalError:
+                row = (0,)
+            counts.append(int(row[0]))
+        return counts
+
+    def tag_months(self) -> list[tuple[str, str, int]]:
+        """(month YYYY-MM, tag, entries) for every tag of a dated entry."""
+        rows = self.db.execute(
+            """
+            SELECT substr(e.date, 1, 7) AS month, MIN(t.tag), COUNT(DISTINCT t.entry)
+            FROM entry_tags t JOIN entries e ON e.rowid = t.entry
+            WHERE e.date IS NOT NULL
+            GROUP BY month, t.tag_key
+            ORDER BY month, COUNT(DISTINCT t.entry) DESC, t.tag_key
+            """
+        ).fetchall()
+        return [(row[0], row[1], int(row[2])) for row in rows]
+
+    def paper_months(self) -> list[tuple[str | None, int, int]]:
+        """(month or None for undated entries, paper mentions, distinct papers)."""
+        rows = self.db.execute(
+            """
+            SELECT substr(e.date, 1, 7) AS month, COUNT(*), COUNT(DISTINCT p.paper_id)
+            FROM papers p JOIN entries e ON e.rowid = p.entry
+            GROUP BY month ORDER BY month IS NULL, month
+            """
+        ).fetchall()
+        return [(row[0], int(row[1]), int(row[2])) for row in rows]
+
+    def todo_months(self) -> list[tuple[str | None, int, int]]:
+        """(month or None for undated entries, open TODOs, done TODOs)."""
+        rows = self.db.execute(
+            """
+            SELECT substr(e.date, 1, 7) AS month, SUM(t.done = 0), SUM(t.done != 0)
+            FROM todos t JOIN entries e ON e.rowid = t.entry
+            GROUP BY month ORDER BY month IS NULL, month
+            """
+        ).fetchall()
+        return [(row[0], int(row[1]), int(row[2])) for row in rows]
+
+    # -- papers --------------------------------------------------------------------------
+
+    def paper_rows(self) -> list[tuple[EntrySummary, str, str, str | None, int]]:
+        """Every paper mention: (its entry, paper id, url, link title, line), oldest first."""
+        rows = self.db.execute(
+            "SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout, "
+            "p.paper_id, p.url, p.title, p.line FROM papers p JOIN entries e ON e.rowid = p.entry "
+            "JOIN files f ON f.id = e.file_id "
+            "ORDER BY e.date IS NULL, e.date, f.source, e.position, p.position"
+        ).fetchall()
+        summaries = self._summaries([row[:8] for row in rows])
+        return [
+            (summary, row[8], row[9], row[10], row[11])
+            for summary, row in zip(summaries, rows, strict=True)
+        ]
 
 
 def _filter_dict(filters: EntryFilter) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""`tilbook serve`: the learning log in the browser (Starlette)."""

@@ -1,0 +1,122 @@
+"""Editing an entry's span in place, and the refusal when the file changed meanwhile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tilbook.editing import EditConflict, entry_source, save_entry_source
+from tilbook.indexing import sync
+from tilbook.settings import load_settings
+from tilbook.store import open_store
+from tilbook.web.security import confined_path, host_name
+
+LOG = """---
+title: Log
+---
+## 2024-05-02
+
+(#Research) First entry.
+More of the first entry.
+
+(#Idea) Second entry.
+
+## 2024-05-01
+
+Older day.
+"""
+
+
+def entries(root: Path) -> list:
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        return sorted(store.all_entries(), key=lambda e: e.line)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_saving_replaces_exactly_the_entry_lines(tmp_path: Path, newline: str) -> None:
+    path = tmp_path / "log.md"
+    path.write_bytes(LOG.replace("\n", newline).encode())
+    first = entries(tmp_path)[0]
+    source = entry_source(tmp_path, first)
+    assert source.markdown == "(#Research) First entry.\nMore of the first entry."
+    saved = save_entry_source(
+        tmp_path,
+        source,
+        "(#Research) First entry, edited.\r\nA new line.\r\nAnd one more.",
+        source.version,
+    )
+    expected = LOG.replace(
+        "(#Research) First entry.\nMore of the first entry.",
+        "(#Research) First entry, edited.\nA new line.\nAnd one more.",
+    ).replace("\n", newline)
+    assert path.read_bytes() == expected.encode()
+    assert saved.end_line == saved.line + 2
+    titles = [e.title for e in entries(tmp_path)]
+    assert titles[:2] == ["First entry, edited", "Second entry"]
+
+
+def test_a_change_on_disk_refuses_the_save_and_shows_both(tmp_path: Path) -> None:
+    path = tmp_path / "log.md"
+    path.write_text(LOG, encoding="utf-8")
+    second = entries(tmp_path)[1]
+    source = entry_source(tmp_path, second)
+    outside = LOG.replace("(#Idea) Second entry.", "(#Idea) Second entry, changed elsewhere.")
+    path.write_text(outside, encoding="utf-8")
+    with pytest.raises(EditConflict) as conflict:
+        save_entry_source(tmp_path, source, "(#Idea) My edit.", source.version)
+    assert path.read_text(encoding="utf-8") == outside
+    assert conflict.value.yours == "(#Idea) My edit."
+    assert conflict.value.theirs == "(#Idea) Second entry, changed elsewhere."
+    assert "changed on disk" in str(conflict.value)
+    # Saving again against the version it reported goes through.
+    save_entry_source(tmp_path, source, "(#Idea) Merged.", conflict.value.version)
+    assert "(#Idea) Merged." in path.read_text(encoding="utf-8")
+
+
+def test_last_entry_without_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "log.md"
+    path.write_text(LOG.rstrip("\n"), encoding="utf-8")
+    last = entries(tmp_path)[-1]
+    source = entry_source(tmp_path, last)
+    save_entry_source(tmp_path, source, "## 2024-05-01\n\nOlder day, edited.", source.version)
+    assert path.read_text(encoding="utf-8").endswith("Older day, edited.")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("localhost:8000", "localhost"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]:8000", "::1"),
+        ("EVIL.example:80", "evil.example"),
+        ("", ""),
+    ],
+)
+def test_host_name(header: str, expected: str) -> None:
+    assert host_name(header) == expected
+
+
+def test_confined_path(tmp_path: Path) -> None:
+    root = tmp_path / "log"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "a.png").write_bytes(b"png")
+    (root / ".tilbook").mkdir()
+    (root / ".tilbook" / "index.db").write_bytes(b"db")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "images" / "out.png").symlink_to(tmp_path / "secret.txt")
+    assert confined_path(root, "images/a.png") == (root / "images" / "a.png").resolve()
+    for bad in (
+        "../secret.txt",
+        "images/../../secret.txt",
+        ".tilbook/index.db",
+        "images/out.png",
+        "images/missing.png",
+        "images",
+        "a\x00b",
+    ):
+        assert confined_path(root, bad) is None, bad
