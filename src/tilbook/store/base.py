@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from tilbook.model import Answer, Entry, IndexWarning, ParsedFile
 from tilbook.search import Query, Snippet
+from tilbook.search import Term as QueryTerm
 
 
 @dataclass(slots=True, frozen=True)
@@ -84,6 +85,17 @@ class TagCount:
     last: str | None
 
 
+@dataclass(slots=True, frozen=True)
+class EntryDate:
+    """Where an entry is and when: what counting entries over time needs."""
+
+    id: str
+    source: str
+    line: int
+    end_line: int
+    date: str | None
+
+
 @dataclass(slots=True)
 class FileInfo:
     source: str
@@ -137,8 +149,36 @@ class Store(Protocol):
 
     def delete_answer(self, question_key: str) -> None: ...
 
+    # -- papers --
+
+    def paper_rows(self) -> list[tuple[EntrySummary, str, str, str | None, int]]:
+        """Every paper mention: (entry, paper id, url, link title, line), oldest entries first."""
+
     def get_meta(self, key: str) -> str | None: ...
 
     def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- stats --
+
+    def entry_dates(self) -> list[EntryDate]:
+        """Every entry's place and date, oldest first (undated ones last)."""
+
+    def entries_with_tags(self, tags: list[str]) -> list[EntryDate]:
+        """The entries that have any of `tags` (case-insensitive)."""
+
+    def entries_matching_any(self, terms: list[QueryTerm]) -> list[EntryDate]:
+        """The entries whose title, text or tags match any of `terms` (full-text)."""
+
+    def match_counts(self, terms: list[QueryTerm]) -> list[int]:
+        """How many entries each of `terms` matches, in order."""
+
+    def tag_months(self) -> list[tuple[str, str, int]]:
+        """(month YYYY-MM, tag, entries) for every tag of a dated entry."""
+
+    def paper_months(self) -> list[tuple[str | None, int, int]]:
+        """(month or None for undated entries, paper mentions, distinct papers)."""
+
+    def todo_months(self) -> list[tuple[str | None, int, int]]:
+        """(month or None for undated entries, open TODOs, done TODOs)."""
 
     def close(self) -> None: ...
