@@ -478,6 +478,10 @@ main.add_command(today)
 main.add_command(todo)
 main.add_command(questions)
 
+from tilbook.cli_papers import papers  # noqa: E402
+
+main.add_command(papers)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))

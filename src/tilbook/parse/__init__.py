@@ -12,12 +12,12 @@ from typing import Any
 from tilbook import extract
 from tilbook.extract import labels
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
-from tilbook.parse.blocks import URL, Block, parse_blocks
+from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks
 from tilbook.parse.dates import date_prefix, filename_date
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -168,11 +168,21 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
 
 
 def _title_text(block: Block) -> str:
-    """The block's text without bare URLs (a title reads better without them)."""
+    """The block's text for a title: up to a bare URL in it (titles read better without)."""
     if not any(kind == URL for kind, _, _ in block.pieces):
         return block.text
-    text = "".join(piece for kind, piece, _ in block.pieces if kind != URL)
-    return " ".join(text.split(" ")).strip().rstrip(":").strip() or block.text
+    before: list[str] = []
+    for kind, piece, _ in block.pieces:
+        said = ENTRY_MARKER.sub("", "".join(before), count=1).strip()
+        if kind == URL:
+            if said:
+                break
+            continue  # a URL first: the title comes from what follows it
+        if kind == BREAK and said:
+            break
+        before.append(piece)
+    text = " ".join("".join(before).split())
+    return text.rstrip(" :-–—(,;").strip() or block.text
 
 
 def _file_title(

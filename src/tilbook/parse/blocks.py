@@ -244,6 +244,8 @@ def parse_blocks(text: str) -> list[Block]:
         start = span["start"]
         if isinstance(event, str):
             if event in ("SoftBreak", "HardBreak"):
+                if link_stack:
+                    link_stack[-1][4].append(" ")
                 if current is not None:
                     current.pieces.append((BREAK, "\n", line_of(start)))
             elif event == "Rule":
