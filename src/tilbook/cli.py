@@ -482,6 +482,15 @@ from tilbook.cli_papers import papers  # noqa: E402
 
 main.add_command(papers)
 
+from tilbook.cli_review import review  # noqa: E402
+
+main.add_command(review)
+
+from tilbook.cli_stats import stats, targets  # noqa: E402
+
+main.add_command(stats)
+main.add_command(targets)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))

@@ -33,3 +33,15 @@ class SettingsError(TilbookError):
 
 class StrictModeError(TilbookError):
     """Warnings were reported while --strict was given."""
+
+
+class ReviewDataError(TilbookError):
+    """A review export to import is not one tilbook wrote, or is damaged."""
+
+
+class OptimizerUnavailable(TilbookError):
+    """`tilbook review optimize` cannot run: the optimizer extra is missing or too few reviews."""
+
+
+class PlotError(TilbookError):
+    """A stats picture cannot be written: an unknown file type, or a place it cannot go."""

@@ -56,6 +56,38 @@ SETTINGS: tuple[Setting, ...] = (
         82,
         "How alike (0-100) two TODOs in different lists must be to count as one carried task.",
     ),
+    Setting(
+        "cards_from_terms",
+        True,
+        "Make flashcards from glossary terms (front: the term, back: its definition).",
+    ),
+    Setting(
+        "cards_from_questions",
+        True,
+        "Make flashcards from answered questions (front: the question, back: the answer).",
+    ),
+    Setting(
+        "cards_from_inline",
+        True,
+        'Make flashcards from "Q: … / A: …" pairs and "front :: back" lines in entries.',
+    ),
+    Setting(
+        "review_retention",
+        0.9,
+        "Desired retention for `tilbook review` (FSRS): the chance to recall a card when it "
+        "comes due, between 0.7 and 0.97. Higher means more reviews.",
+    ),
+    Setting(
+        "review_new_per_day",
+        20,
+        "How many new flashcards `tilbook review` shows per day (`--new N` overrides).",
+    ),
+    Setting(
+        "targets",
+        [],
+        "Learning targets to follow in `tilbook targets` besides those found in the notes, like "
+        '"#GenAI: diffusion models" (matched by tag) or "flow matching" (matched by its words).',
+    ),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -88,8 +120,16 @@ def _check(name: str, value: Any, path: Path) -> Any:
         raise SettingsError(f"{path}: {name} must be a string")
     if isinstance(default, bool) and not isinstance(value, bool):
         raise SettingsError(f"{path}: {name} must be true or false")
-    if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+    if (
+        isinstance(default, int)
+        and not isinstance(default, bool)
+        and (isinstance(value, bool) or not isinstance(value, int))
+    ):
         raise SettingsError(f"{path}: {name} must be a whole number")
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError(f"{path}: {name} must be a number, like {default}")
+        value = float(value)
     return value
 
 

@@ -1,0 +1,293 @@
+"""`ReviewStore` on the embedded index: the `review_*` tables of migration 3."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from tilbook.store.reviews import (
+    CardContent,
+    ReconcileReport,
+    ReviewRecord,
+    Schedule,
+    StoredCard,
+)
+from tilbook.store.sqlite import SQLiteStore
+
+_PARAMETERS_META = "review_parameters"
+_CHUNK = 500
+
+_CARD_COLUMNS = (
+    "key, kind, source, front, back, entry_id, line, tags, created_at, suspended_at, "
+    "state, step, stability, difficulty, due, last_review, reviewed_back"
+)
+
+
+def _card(row: tuple[Any, ...]) -> StoredCard:
+    return StoredCard(
+        key=row[0],
+        kind=row[1],
+        source=row[2],
+        front=row[3],
+        back=row[4],
+        entry_id=row[5],
+        line=row[6],
+        tags=json.loads(row[7]),
+        created_at=row[8],
+        suspended_at=row[9],
+        schedule=Schedule(row[10], row[11], row[12], row[13], row[14], row[15]),
+        reviewed_back=row[16],
+    )
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class SQLiteReviews:
+    """Flashcards and review history in an `SQLiteStore`'s database."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.db: sqlite3.Connection = store.db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (joins the store's own when one is open)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- cards -----------------------------------------------------------------------------
+
+    def cards(self, *, include_suspended: bool = True) -> list[StoredCard]:
+        where = "" if include_suspended else " WHERE suspended_at IS NULL"
+        rows = self.db.execute(
+            f"SELECT {_CARD_COLUMNS} FROM review_cards{where} ORDER BY source, line, front"
+        ).fetchall()
+        return [_card(row) for row in rows]
+
+    def card(self, key: str) -> StoredCard | None:
+        row = self.db.execute(
+            f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else _card(row)
+
+    def _cards_by_key(self, keys: list[str]) -> dict[str, StoredCard]:
+        found: dict[str, StoredCard] = {}
+        for chunk in _chunks(keys):
+            placeholders = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE key IN ({placeholders})", chunk
+            ):
+                found[row[0]] = _card(row)
+        return found
+
+    def _keys_in_scope(self, sources: list[str] | None, kinds: list[str]) -> dict[str, bool]:
+        """Cards of `kinds` from `sources`: key → whether it is suspended."""
+        kind_marks = ",".join("?" * len(kinds))
+        if sources is None:
+            rows = self.db.execute(
+                f"SELECT key, suspended_at FROM review_cards WHERE kind IN ({kind_marks})", kinds
+            ).fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sources):
+                placeholders = ",".join("?" * len(chunk))
+                rows.extend(
+                    self.db.execute(
+                        "SELECT key, suspended_at FROM review_cards "
+                        f"WHERE kind IN ({kind_marks}) AND source IN ({placeholders})",
+                        [*kinds, *chunk],
+                    ).fetchall()
+                )
+        return {row[0]: row[1] is not None for row in rows}
+
+    def reconcile(
+        self,
+        cards: Iterable[CardContent],
+        *,
+        sources: Iterable[str] | None,
+        kinds: Iterable[str],
+        now: str,
+        signatures: Mapping[str, str] | None = None,
+    ) -> ReconcileReport:
+        report = ReconcileReport()
+        incoming = {card.key: card for card in cards}
+        scope_sources = None if sources is None else list(sources)
+        with self._transaction():
+            in_scope = self._keys_in_scope(scope_sources, list(kinds))
+            known = self._cards_by_key(list(incoming))
+            for key, card in incoming.items():
+                old = known.get(key)
+                tags = json.dumps(card.tags, ensure_ascii=False)
+                if old is None:
+                    self.db.execute(
+                        "INSERT INTO review_cards(key, kind, source, front, back, entry_id, "
+                        "line, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            key,
+                            card.kind,
+                            card.source,
+                            card.front,
+                            card.back,
+                            card.entry_id,
+                            card.line,
+                            tags,
+                            now,
+                        ),
+                    )
+                    report.added += 1
+                    continue
+                if old.suspended_at is not None:
+                    report.revived += 1
+                elif old.content() == card:
+                    continue
+                else:
+                    report.updated += 1
+                self.db.execute(
+                    "UPDATE review_cards SET kind = ?, source = ?, front = ?, back = ?, "
+                    "entry_id = ?, line = ?, tags = ?, suspended_at = NULL WHERE key = ?",
+                    (
+                        card.kind,
+                        card.source,
+                        card.front,
+                        card.back,
+                        card.entry_id,
+                        card.line,
+                        tags,
+                        key,
+                    ),
+                )
+            gone = [
+                key for key, suspended in in_scope.items() if key not in incoming and not suspended
+            ]
+            for chunk in _chunks(gone):
+                placeholders = ",".join("?" * len(chunk))
+                self.db.execute(
+                    f"UPDATE review_cards SET suspended_at = ? WHERE key IN ({placeholders})",
+                    [now, *chunk],
+                )
+            report.suspended = len(gone)
+            if signatures:
+                self.db.executemany(
+                    "INSERT INTO review_sources(source, signature) VALUES (?, ?) "
+                    "ON CONFLICT(source) DO UPDATE SET signature = excluded.signature",
+                    list(signatures.items()),
+                )
+        return report
+
+    def card_signatures(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT source, signature FROM review_sources").fetchall())
+
+    def forget_signatures(self, sources: Iterable[str]) -> None:
+        with self._transaction():
+            self.db.executemany(
+                "DELETE FROM review_sources WHERE source = ?", [(s,) for s in sources]
+            )
+
+    def clear_signatures(self) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM review_sources")
+
+    def put_cards(self, cards: Iterable[StoredCard]) -> None:
+        with self._transaction():
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO review_cards({_CARD_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        card.key,
+                        card.kind,
+                        card.source,
+                        card.front,
+                        card.back,
+                        card.entry_id,
+                        card.line,
+                        json.dumps(card.tags, ensure_ascii=False),
+                        card.created_at,
+                        card.suspended_at,
+                        *_schedule_values(card.schedule),
+                        card.reviewed_back,
+                    )
+                    for card in cards
+                ],
+            )
+
+    # -- reviews ---------------------------------------------------------------------------
+
+    def record_review(
+        self, key: str, schedule: Schedule, review: ReviewRecord, shown_back: str
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE review_cards SET state = ?, step = ?, stability = ?, difficulty = ?, "
+                "due = ?, last_review = ?, reviewed_back = ? WHERE key = ?",
+                (*_schedule_values(schedule), shown_back, key),
+            )
+            self._insert_reviews([review])
+
+    def _insert_reviews(self, reviews: Iterable[ReviewRecord]) -> int:
+        before = self.db.total_changes
+        self.db.executemany(
+            "INSERT OR IGNORE INTO review_log(card_key, rating, reviewed_at, duration_ms, "
+            "state_before) VALUES (?, ?, ?, ?, ?)",
+            [(r.card_key, r.rating, r.reviewed_at, r.duration_ms, r.state_before) for r in reviews],
+        )
+        return self.db.total_changes - before
+
+    def add_reviews(self, reviews: Iterable[ReviewRecord]) -> int:
+        with self._transaction():
+            return self._insert_reviews(reviews)
+
+    def reviews(self, *, since: str | None = None) -> list[ReviewRecord]:
+        sql = "SELECT card_key, rating, reviewed_at, duration_ms, state_before FROM review_log"
+        params: list[Any] = []
+        if since is not None:
+            sql += " WHERE reviewed_at >= ?"
+            params.append(since)
+        rows = self.db.execute(sql + " ORDER BY reviewed_at, id", params).fetchall()
+        return [ReviewRecord(*row) for row in rows]
+
+    def set_schedules(self, schedules: Mapping[str, Schedule]) -> None:
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE review_cards SET state = ?, step = ?, stability = ?, difficulty = ?, "
+                "due = ?, last_review = ? WHERE key = ?",
+                [(*_schedule_values(s), key) for key, s in schedules.items()],
+            )
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def parameters(self) -> dict[str, Any] | None:
+        value = self.store.get_meta(_PARAMETERS_META)
+        if not value:
+            return None
+        data = json.loads(value)
+        return data if isinstance(data, dict) else None
+
+    def save_parameters(self, data: dict[str, Any] | None) -> None:
+        with self._transaction():
+            self.store.set_meta(_PARAMETERS_META, json.dumps(data) if data else "")
+
+
+def _schedule_values(schedule: Schedule) -> tuple[Any, ...]:
+    return (
+        schedule.state,
+        schedule.step,
+        schedule.stability,
+        schedule.difficulty,
+        schedule.due,
+        schedule.last_review,
+    )
