@@ -393,6 +393,224 @@ def bench_size(entries: int, workdir: Path, seed: int) -> dict[str, Any]:
     return result
 
 
+# --------------------------------------------------------------------------- static site
+
+SITE_SIZES = (1_000, 10_000)
+QUICK_SITE_SIZES = (1_000,)
+SITE_EDITS = 3
+SITE_TARGETS: dict[str, float] = {"site_rebuild_one_entry_ms": 500.0}
+"""The one-entry rebuild (index sync + incremental build) at the largest site size."""
+HUGO_CONFIG = """\
+baseURL = "https://example.org/"
+title = "Learning log"
+disableKinds = ["sitemap", "robotsTXT", "404"]
+[taxonomies]
+  tag = "tags"
+  month = "months"
+[markup.highlight]
+  codeFences = true
+  noClasses = false
+[markup.tableOfContents]
+  startLevel = 2
+  endLevel = 4
+[outputs]
+  home = ["HTML", "RSS"]
+  section = ["HTML"]
+  taxonomy = ["HTML"]
+  term = ["HTML", "RSS"]
+[services.rss]
+  limit = 20
+[permalinks]
+  posts = "/:year/:month/:day/:slug/"
+[related]
+  threshold = 1
+  includeNewer = true
+  toLower = true
+  [[related.indices]]
+    name = "tags"
+    weight = 100
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>
+<link rel="stylesheet" href="{{ "style.css" | relURL }}"></head>
+<body><header><a href="{{ "/" | relURL }}">{{ .Site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main></body></html>
+""",
+    "_default/single.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+<p>{{ .Date.Format "2006-01-02" }}{{ range .Params.tags }}
+<a href="{{ "tags/" | relURL }}{{ . | urlize }}/">#{{ . }}</a>{{ end }}</p>
+{{ if gt .WordCount 400 }}{{ .TableOfContents }}{{ end }}
+{{ .Content }}</article>
+<nav>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</nav>
+<aside><ul>{{ range first 5 (.Site.RegularPages.Related .) }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></aside>
+{{ end }}
+""",
+    "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1><ol>
+{{ range .Pages }}<li>{{ .Date.Format "2006-01-02" }}
+<a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ end }}</ol>{{ end }}
+""",
+    "index.html": """{{ define "main" }}<ol>{{ range first 20 .Site.RegularPages }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Summary }}</li>{{ end }}</ol>{{ end }}
+""",
+}
+
+
+def _hugo_site(root: Path, site: Path) -> int:
+    """A Hugo site holding the same entries (same Markdown bodies, titles, dates, tags)."""
+    from tilbook.site.reader import read_log
+
+    store = open_store(root)
+    try:
+        records = read_log(root, store).records
+    finally:
+        store.close()
+    shutil.rmtree(site, ignore_errors=True)
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    (site / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        target = site / "layouts" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    (site / "static").mkdir()
+    (site / "static" / "style.css").write_text("body{font-family:sans-serif}\n", encoding="utf-8")
+    for number, record in enumerate(records):
+        front = {
+            "title": record.title,
+            "tags": record.tags,
+            "slug": f"{record.slug}-{record.id[:6]}",
+        }
+        if record.date:
+            front["date"] = record.date
+            front["months"] = [record.date[:7]]
+        else:
+            front["url"] = f"/notes/{record.slug}-{record.id[:6]}/"
+        header = "\n".join(
+            f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()
+        )
+        (posts / f"{number:06d}.md").write_text(
+            f"---\n{header}\n---\n\n{record.markdown}", encoding="utf-8"
+        )
+    return len(records)
+
+
+def hugo_build(site: Path, out: Path) -> float:
+    """Wall time of `hugo` building `site` into `out` (a fresh folder on the same disk)."""
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["hugo", "--quiet", "--source", str(site), "--destination", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"error: hugo failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def _pagefind_run(out: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of Pagefind indexing the built site."""
+    import resource
+
+    from tilbook.site import pagefind_executable
+
+    executable = pagefind_executable()
+    if executable is None:
+        return math.nan, math.nan
+    shutil.rmtree(out / "pagefind", ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [executable, "--site", str(out), "--quiet"], check=True, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, peak_kb / 1024
+
+
+def site_bench(entries: int, workdir: Path, seed: int) -> dict[str, Any]:
+    """`tilbook build` at one size: full build, one-entry rebuilds, Pagefind, and Hugo."""
+    from tilbook.site import SiteOptions, build_site
+
+    label = size_label(entries)
+    root = workdir / f"site-log-{label}"
+    out = workdir / f"site-{label}"
+    log(f"site {label}: generating {entries} entries and indexing them")
+    _generate_log()(root, entries, seed=seed)
+    cold_index(root)
+    options = SiteOptions(title="Learning log", base_url="https://example.org/")
+    store = open_store(root)
+    settings = load_settings(root)
+    result: dict[str, Any] = {"entries": entries}
+    try:
+        runs = 2 if entries <= 1_000 else 1
+        full: list[float] = []
+        for i in range(runs):
+            log(f"site {label}: full build (--clean), run {i + 1} of {runs}")
+            started = time.perf_counter()
+            report = build_site(root, store, out, options, clean=True, pagefind=False)
+            full.append(time.perf_counter() - started)
+            log(f"site {label}:   {full[-1]:.2f} s, {report.pages} pages, {report.workers} workers")
+        seconds = statistics.median(full)
+        result.update(
+            {
+                "pages": report.pages,
+                "files_written": len(report.written),
+                "workers": report.workers,
+                "site_build_full_s": round(seconds, 3),
+                "site_build_full_runs_s": [round(t, 3) for t in full],
+                "site_pages_per_s": round(report.pages / seconds),
+                "site_build_warnings": len(report.warnings),
+            }
+        )
+        log(f"site {label}: one-entry rebuilds (append to a file, sync, build) x{SITE_EDITS}")
+        rebuilds: list[float] = []
+        written: list[int] = []
+        for number, path in enumerate(_pick_files(root, SITE_EDITS), 1):
+            _append_paragraph(path, number)
+            started = time.perf_counter()
+            sync(root, store, settings)
+            report = build_site(root, store, out, options, pagefind=False)
+            rebuilds.append(time.perf_counter() - started)
+            written.append(len(report.written))
+        result["site_rebuild_one_entry_ms"] = ms(statistics.median(rebuilds))
+        result["site_rebuild_one_entry_runs_ms"] = [ms(t) for t in rebuilds]
+        result["site_rebuild_files_written"] = written
+        log(f"site {label}:   {result['site_rebuild_one_entry_ms']:.0f} ms, wrote {written}")
+    finally:
+        store.close()
+    pagefind_s, pagefind_mb = _pagefind_run(out)
+    if not math.isnan(pagefind_s):
+        result["pagefind_s"] = round(pagefind_s, 3)
+        result["pagefind_peak_mb"] = round(pagefind_mb)
+        log(f"site {label}: Pagefind (separate, off the critical path) {pagefind_s:.2f} s")
+    if shutil.which("hugo"):
+        site = workdir / f"hugo-{label}"
+        _hugo_site(root, site)
+        hugo_runs = [hugo_build(site, workdir / f"hugo-out-{label}") for _ in range(runs)]
+        hugo_s = statistics.median(hugo_runs)
+        result["hugo_build_s"] = round(hugo_s, 3)
+        result["hugo_build_runs_s"] = [round(t, 3) for t in hugo_runs]
+        result["hugo_version"] = subprocess.run(
+            ["hugo", "version"], capture_output=True, text=True, check=False
+        ).stdout.split(" ")[1]
+        result["hugo_over_tilbook"] = round(hugo_s / result["site_build_full_s"], 2)
+        log(
+            f"site {label}: hugo {hugo_s:.2f} s; tilbook is "
+            f"{result['hugo_over_tilbook']:.2f}x as fast"
+        )
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(workdir / f"hugo-out-{label}", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
 # --------------------------------------------------------------------------- whole run
 
 
@@ -426,12 +644,15 @@ def _meets(value: Any, target: float) -> bool | None:
     return None if value is None else bool(value < target)
 
 
-def run(sizes: Sequence[int], seed: int) -> dict[str, Any]:
+def run(sizes: Sequence[int], seed: int, site_sizes: Sequence[int] = ()) -> dict[str, Any]:
     by_size: dict[str, dict[str, Any]] = {}
+    site: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="tilbook-bench-") as tmp:
         log(f"working in {tmp}")
         for entries in sizes:
             by_size[size_label(entries)] = bench_size(entries, Path(tmp), seed)
+        for entries in site_sizes:
+            site[size_label(entries)] = site_bench(entries, Path(tmp), seed)
     figures: dict[str, Any] = {}
     for label, result in by_size.items():
         figures[f"index_cold_{label}_s"] = result["index_cold_s"]
@@ -464,6 +685,23 @@ def run(sizes: Sequence[int], seed: int) -> dict[str, Any]:
         ),
         "help_ms": _meets(figures["help_ms"], TARGETS["help_ms"]),
     }
+    # The static site (`tilbook build`): figures per size, targets at the largest size.
+    for label, found in site.items():
+        figures[f"site_build_full_{label}_s"] = found["site_build_full_s"]
+        figures[f"site_pages_per_s_{label}"] = found["site_pages_per_s"]
+        figures[f"site_rebuild_one_entry_{label}_ms"] = found["site_rebuild_one_entry_ms"]
+        for key in ("hugo_build_s", "pagefind_s"):
+            if key in found:
+                figures[f"{key.removesuffix('_s')}_{label}_s"] = found[key]
+        if "hugo_over_tilbook" in found:
+            figures[f"hugo_over_tilbook_{label}"] = found["hugo_over_tilbook"]
+    if site:
+        largest_site = site[size_label(max(site_sizes))]
+        meets["site_rebuild_one_entry_ms"] = _meets(
+            largest_site["site_rebuild_one_entry_ms"], SITE_TARGETS["site_rebuild_one_entry_ms"]
+        )
+        ratio = largest_site.get("hugo_over_tilbook")
+        meets["site_build_faster_than_hugo"] = None if ratio is None else bool(ratio > 1)
     return {
         "figures": figures,
         "targets": {
@@ -472,8 +710,10 @@ def run(sizes: Sequence[int], seed: int) -> dict[str, Any]:
         },
         "meets_targets": {**meets, "all": all(v is not False for v in meets.values())},
         "by_size": by_size,
+        "site": site,
         "settings": {
             "sizes": list(sizes),
+            "site_sizes": list(site_sizes),
             "seed": seed,
             "queries": len(QUERIES),
             "search_repeats": SEARCH_REPEATS,
@@ -515,6 +755,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="comma-separated entry counts (default 10000,100000)",
     )
+    parser.add_argument(
+        "--site-sizes",
+        type=_sizes,
+        default=None,
+        help="entry counts for the static-site build (default 1000,10000; 1000 with --quick)",
+    )
+    parser.add_argument("--no-site", action="store_true", help="skip the static-site build")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON to FILE")
     args = parser.parse_args(argv)
@@ -523,7 +770,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes: tuple[int, ...] = QUICK_SIZES if args.quick else (args.sizes or DEFAULT_SIZES)
 
     with _stdout_to_stderr() as stdout:
-        result = run(sizes, args.seed)
+        site_sizes: tuple[int, ...] = ()
+        if not args.no_site:
+            site_sizes = args.site_sizes or (QUICK_SITE_SIZES if args.quick else SITE_SIZES)
+        result = run(sizes, args.seed, site_sizes)
         text = json.dumps(result, indent=2, ensure_ascii=False)
         if args.out is not None:
             args.out.parent.mkdir(parents=True, exist_ok=True)

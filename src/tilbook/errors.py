@@ -45,3 +45,7 @@ class OptimizerUnavailable(TilbookError):
 
 class PlotError(TilbookError):
     """A stats picture cannot be written: an unknown file type, or a place it cannot go."""
+
+
+class SiteError(TilbookError):
+    """The static site cannot be built where or how it was asked to be."""

@@ -88,6 +88,42 @@ SETTINGS: tuple[Setting, ...] = (
         "Learning targets to follow in `tilbook targets` besides those found in the notes, like "
         '"#GenAI: diffusion models" (matched by tag) or "flow matching" (matched by its words).',
     ),
+    # -- `tilbook build` (the static site) --
+    Setting(
+        "site_title", "Learning log", "`tilbook build`: the site's title (also the feeds' author)."
+    ),
+    Setting(
+        "site_base_url",
+        "",
+        '`tilbook build`: where the site is published, like "https://me.example/til/" '
+        "(absolute links in feeds). Empty: relative links only.",
+    ),
+    Setting(
+        "site_out",
+        ".tilbook/site",
+        "`tilbook build`: the folder the site is written to (relative to the notes folder).",
+    ),
+    Setting("site_language", "en", '`tilbook build`: the pages\' language (`lang`), like "ko".'),
+    Setting(
+        "site_include_private",
+        False,
+        "`tilbook build`: publish open TODOs and questions too (left out by default).",
+    ),
+    Setting(
+        "site_pretty_urls",
+        False,
+        "`tilbook build`: link to folders (`tags/rl/`) instead of their `index.html`: nicer on "
+        "a web server, but such links do not open from `file://`.",
+    ),
+    Setting(
+        "site_recent_entries", 20, "`tilbook build`: how many recent entries the home page shows."
+    ),
+    Setting(
+        "site_pagefind",
+        True,
+        "`tilbook build`: also index the site with Pagefind when its binary is installed "
+        "(`pip install 'pagefind[bin]'`).",
+    ),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

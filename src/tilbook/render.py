@@ -1,0 +1,717 @@
+"""Entry Markdown to safe HTML: the one renderer of the static site and the web app.
+
+pulldown-cmark (through pyromark) turns Markdown into HTML very fast; nh3 then
+sanitizes it (scripts, event handlers, `javascript:` URLs and unknown tags never
+survive; harmless formatting such as `u`, `sup`, `details` does). Only after that
+are the pieces that need a second look rewritten, each from escaped text:
+
+- math (`$…$`, `$$…$$`) becomes MathML with latex2mathml; what latex2mathml makes
+  is parsed again and rebuilt from an allowlist of MathML elements and
+  attributes, and a formula that does not convert is shown as escaped TeX;
+- fenced code is highlighted with Pygments;
+- headings get ids and anchors (and a table of contents when there are several);
+- footnotes are gathered at the end with links both ways;
+- local image and file links are handed to a resolver (the site copies them).
+
+Nothing here knows about pages or files: the caller passes a resolver for local
+URLs, and gets back HTML plus what it needs to lay the page out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import nh3
+import pyromark
+
+RENDERER_VERSION = 1
+"""Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
+
+OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_MATH
+    | pyromark.Options.ENABLE_GFM
+)
+
+TOC_MIN_HEADINGS = 3
+"""An entry with at least this many headings gets a table of contents."""
+
+RESERVED_IDS = frozenset({"top", "main", "content", "toc", "footnotes", "search", "related"})
+"""Ids the page templates use; a heading with such a slug gets a prefix."""
+
+# -- sanitizing -----------------------------------------------------------------------------
+
+_TAGS = frozenset(
+    {
+        "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption",
+        "cite", "code", "col", "colgroup", "data", "dd", "del", "details", "dfn", "div", "dl",
+        "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+        "img", "input", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby",
+        "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+        "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+    }
+)  # fmt: skip
+"""Formatting that may come through from notes: HTML5 elements only (no `center`, `tt`…)."""
+
+_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"lang", "title"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"colspan", "rowspan", "headers", "scope", "style"},
+    "td": {"colspan", "rowspan", "headers", "style"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "data": {"value"},
+    "details": {"open"},
+    "bdo": {"dir"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "input": {"checked", "disabled"},
+    "code": {"class"},
+    "span": {"class"},
+    "div": {"class", "id"},
+    "sup": {"class"},
+}
+_CLASSES = {
+    "span": frozenset({"math", "math-inline", "math-display"}),
+    "div": frozenset({"footnote-definition"}),
+    "sup": frozenset({"footnote-reference", "footnote-definition-label"}),
+}
+_LANGUAGE_CLASS = re.compile(r"^language-[\w+#.\-]{1,40}$")
+_LANG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+_DIGITS = re.compile(r"^\d{1,5}$")
+_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        if tag == "code":
+            kept = [name for name in value.split() if _LANGUAGE_CLASS.match(name)][:1]
+        else:
+            allowed = _CLASSES.get(tag, frozenset())
+            kept = [name for name in value.split() if name in allowed]
+        return " ".join(kept) or None
+    if attribute == "id":
+        # Only footnote definitions have ids, always in their own namespace.
+        return "fn-" + slugify(value, limit=40) if value.strip() else None
+    if attribute in ("width", "height", "colspan", "rowspan", "span", "start", "value"):
+        return value if _DIGITS.match(value.strip()) else None
+    if attribute in ("lang", "hreflang"):
+        return value if _LANG.match(value) else None
+    if attribute == "dir":
+        return value if value in ("ltr", "rtl", "auto") else None
+    if attribute == "scope":
+        return value if value in ("row", "col", "rowgroup", "colgroup") else None
+    return value
+
+
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)([^>]*)>")
+_INPUT_NOT_CHECKBOX = re.compile(r'<input(?![^>]*\stype="checkbox")[^>]*>')
+_A_WITHOUT_HREF = re.compile(
+    r'<a((?:\s(?!href=)[\w-]+="[^"]*")*)\srel="noopener noreferrer"([^>]*)>'
+)
+
+
+def _tidy(fragment: str) -> str:
+    """What sanitizing leaves behind that is not valid HTML (an `img` whose `src` was unsafe)."""
+    if "<img" in fragment:
+        fragment = _IMG_WITHOUT_SRC.sub(_missing_image, fragment)
+    if "<input" in fragment:
+        fragment = _INPUT_NOT_CHECKBOX.sub("", fragment)
+    if 'rel="noopener noreferrer"' in fragment:
+        fragment = _A_WITHOUT_HREF.sub(
+            lambda m: m.group(0) if " href=" in m.group(2) else f"<a{m.group(1)}{m.group(2)}>",
+            fragment,
+        )
+    return fragment
+
+
+def _missing_image(match: re.Match[str]) -> str:
+    alt = re.search(r'alt="([^"]*)"', match.group(0))
+    return f'<span class="missing-image">[image: {alt.group(1) if alt else ""}]</span>'
+
+
+def sanitize(fragment: str) -> str:
+    """Safe HTML from any HTML fragment: allowlisted tags, attributes and URL schemes."""
+    return _tidy(_clean(fragment))
+
+
+def _clean(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=set(_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        attribute_filter=_attribute_filter,
+        url_schemes=set(_URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        tag_attribute_values={"input": {"type": {"checkbox"}}},
+        set_tag_attribute_values={"input": {"disabled": ""}},
+        filter_style_properties={"text-align"},
+    )
+
+
+# -- slugs ----------------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def slugify(text: str, *, limit: int = 80) -> str:
+    """Lower-case words joined by `-`, any script kept (`배치-정규화`, `attention-sinks`)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    slug = _NOT_WORD.sub("-", text).replace("_", "-").strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    if len(slug) > limit:
+        cut = slug[:limit]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[limit // 2 :] else cut
+    return slug.strip("-")
+
+
+# -- math -----------------------------------------------------------------------------------
+
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATH_ELEMENTS = frozenset(
+    {
+        "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup",
+        "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+        "mlabeledtr", "mstyle", "mpadded", "mphantom", "menclose", "merror", "mmultiscripts",
+        "mprescripts", "none", "semantics", "annotation",
+    }
+)  # fmt: skip
+_MATH_ATTRIBUTES = frozenset(
+    {
+        "display", "mathvariant", "stretchy", "fence", "form", "separator", "lspace", "rspace",
+        "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines",
+        "frame", "framespacing", "displaystyle", "scriptlevel", "linethickness", "accent",
+        "accentunder", "movablelimits", "largeop", "symmetric", "minsize", "maxsize", "width",
+        "height", "depth", "notation", "mathcolor", "mathbackground", "mathsize", "align",
+        "equalrows", "equalcolumns", "side", "columnwidth", "encoding",
+    }
+)  # fmt: skip
+_SAFE_ATTRIBUTE_VALUE = re.compile(r"^[\w#%.,:;()\s+\-]*$")
+
+
+class MathConversionError(ValueError):
+    """latex2mathml could not convert a formula, or made something not allowed."""
+
+
+def _rebuild(element: ElementTree.Element, out: list[str]) -> None:
+    tag = element.tag.removeprefix(_MATHML)
+    if tag not in _MATH_ELEMENTS:
+        raise MathConversionError(f"unexpected element {tag!r}")
+    out.append("<" + tag)
+    for name, value in element.attrib.items():
+        if name in _MATH_ATTRIBUTES and _SAFE_ATTRIBUTE_VALUE.match(value):
+            out.append(f' {name}="{html.escape(value)}"')
+    out.append(">")
+    if element.text:
+        out.append(html.escape(element.text, quote=False))
+    for child in element:
+        _rebuild(child, out)
+        if child.tail:
+            out.append(html.escape(child.tail, quote=False))
+    out.append(f"</{tag}>")
+
+
+@lru_cache(maxsize=4096)
+def tex_to_mathml(tex: str, display: bool = False) -> str:
+    """MathML for one formula, rebuilt from an allowlist; raises MathConversionError."""
+    from latex2mathml.converter import convert
+
+    try:
+        made = convert(tex, display="block" if display else "inline")
+        root = ElementTree.fromstring(made)
+    except Exception as error:  # latex2mathml raises many kinds of errors on bad TeX
+        raise MathConversionError(str(error) or type(error).__name__) from error
+    out: list[str] = []
+    _rebuild(root, out)
+    return "".join(out)
+
+
+def _math_html(tex: str, display: bool) -> tuple[str, bool]:
+    """(HTML, converted?) for one formula; escaped TeX when it does not convert."""
+    try:
+        return tex_to_mathml(tex, display), True
+    except MathConversionError:
+        kind = "math-source math-source-display" if display else "math-source"
+        shown = f"$${tex}$$" if display else f"${tex}$"
+        return f'<code class="{kind}">{html.escape(shown, quote=False)}</code>', False
+
+
+# -- code -----------------------------------------------------------------------------------
+
+_FORMATTER: Any = None
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+@lru_cache(maxsize=2048)
+def highlight_code(code: str, language: str) -> str | None:
+    """Pygments HTML (spans with short class names) for `code`, or None for unknown languages."""
+    global _FORMATTER
+    lexer = _lexer(language)
+    if lexer is None:
+        return None
+    from pygments import highlight
+
+    if _FORMATTER is None:
+        from pygments.formatters import HtmlFormatter
+
+        _FORMATTER = HtmlFormatter(nowrap=True)
+    highlighted: str = highlight(code, lexer, _FORMATTER)
+    return highlighted
+
+
+def highlight_css(light: str = "friendly", dark: str = "monokai") -> str:
+    """The Pygments style sheet for `.highlight`, with a dark variant."""
+    from pygments.formatters import HtmlFormatter
+
+    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
+    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
+    dark_rules = "\n".join(
+        "  " + line for line in dark_css.splitlines() if not line.startswith(("pre", "td", "span"))
+    )
+    light_rules = "\n".join(
+        line for line in light_css.splitlines() if not line.startswith(("pre", "td", "span"))
+    )
+    return f"{light_rules}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
+
+
+# -- the renderer ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class Heading:
+    level: int
+    id: str
+    html: str
+    """The heading's content as (safe) HTML, without the anchor."""
+
+
+@dataclass(slots=True)
+class Rendered:
+    html: str
+    toc: list[Heading] = field(default_factory=list)
+    local_urls: list[str] = field(default_factory=list)
+    """Local (relative) image and link targets as written, for the caller to copy."""
+    math_errors: list[str] = field(default_factory=list)
+    """Formulas shown as TeX because they did not convert."""
+
+
+LocalUrl = Callable[[str, bool], str | None]
+"""Given a relative URL as written and whether it is an image: the URL to use, or None."""
+
+_MATH_SPAN = re.compile(r'<span class="math math-(inline|display)">(.*?)</span>', re.DOTALL)
+_CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]+)")?>(.*?)</code></pre>', re.DOTALL)
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_FOOTNOTE_DEFINITION = re.compile(
+    r'<div class="footnote-definition" id="([^"]*)">\s*'
+    r'(?:<sup class="footnote-definition-label">[^<]*</sup>)?(.*?)</div>',
+    re.DOTALL,
+)
+_FOOTNOTE_REFERENCE = re.compile(
+    r'<sup class="footnote-reference"><a href="#([^"]*)"[^>]*>([^<]*)</a></sup>'
+)
+_LOCAL_URL = re.compile(r'<(img|a) ([^>]*?)(src|href)="([^"]*)"([^>]*)>')
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+def _is_local(url: str) -> bool:
+    return bool(url) and not url.startswith(("#", "//", "/")) and not _SCHEME.match(url)
+
+
+def _replace_math(fragment: str, errors: list[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        tex = html.unescape(match.group(2))
+        made, converted = _math_html(tex, match.group(1) == "display")
+        if not converted:
+            errors.append(tex)
+        return made
+
+    return _MATH_SPAN.sub(replace, fragment)
+
+
+def _replace_code(match: re.Match[str]) -> str:
+    language = (match.group(1) or "").removeprefix("language-").lower()
+    code = match.group(2)
+    label = f' data-lang="{html.escape(language)}"' if language else ""
+    if language:
+        highlighted = highlight_code(html.unescape(code), language)
+        if highlighted is not None:
+            return f'<pre class="highlight"{label}><code>{highlighted}</code></pre>'
+    return f'<pre class="code"{label}><code>{code}</code></pre>'
+
+
+def _unique(slug: str, used: set[str]) -> str:
+    if not slug or slug in RESERVED_IDS or slug.startswith("fn-"):
+        slug = f"h-{slug}" if slug else "section"
+    candidate = slug
+    number = 1
+    while candidate in used:
+        number += 1
+        candidate = f"{slug}-{number}"
+    used.add(candidate)
+    return candidate
+
+
+def _headings(fragment: str, toc: list[Heading], shift: int) -> str:
+    used: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        level = max(1, min(6, int(match.group(1)) + shift))
+        inner = match.group(2).strip()
+        text = html.unescape(_TAG.sub("", inner)).strip()
+        anchor = _unique(slugify(text, limit=60), used)
+        toc.append(Heading(level, anchor, _TAG.sub("", inner).strip()))
+        return (
+            f'<h{level} id="{anchor}">{inner} <a class="anchor" href="#{anchor}" '
+            f'aria-label="Link to this section">#</a></h{level}>'
+        )
+
+    return _HEADING.sub(replace, fragment)
+
+
+def _footnotes(fragment: str) -> str:
+    definitions: list[tuple[str, str]] = []
+
+    def take(match: re.Match[str]) -> str:
+        definitions.append((match.group(1), match.group(2).strip()))
+        return ""
+
+    fragment = _FOOTNOTE_DEFINITION.sub(take, fragment)
+    numbers: dict[str, int] = {}
+    referenced: set[str] = set()
+    for anchor, _ in definitions:
+        numbers.setdefault(anchor, len(numbers) + 1)
+
+    def reference(match: re.Match[str]) -> str:
+        label = match.group(1)
+        anchor = "fn-" + slugify(html.unescape(label), limit=40)
+        if anchor not in numbers:
+            return f'<sup class="footnote-ref">{match.group(2)}</sup>'
+        back = ""
+        if anchor not in referenced:
+            referenced.add(anchor)
+            back = f' id="ref-{anchor}"'
+        return f'<sup class="footnote-ref"><a href="#{anchor}"{back}>{numbers[anchor]}</a></sup>'
+
+    fragment = _FOOTNOTE_REFERENCE.sub(reference, fragment)
+    if not definitions:
+        return fragment
+    items: list[str] = []
+    seen: set[str] = set()
+    for anchor, body in definitions:
+        if anchor in seen:
+            continue
+        seen.add(anchor)
+        back = (
+            f' <a class="footnote-back" href="#ref-{anchor}" aria-label="Back to the text">↩</a>'
+            if anchor in referenced
+            else ""
+        )
+        items.append(f'<li id="{anchor}">{body}{back}</li>')
+    return (
+        fragment.rstrip()
+        + '\n<section class="footnotes" aria-label="Footnotes"><ol>\n'
+        + "\n".join(items)
+        + "\n</ol></section>\n"
+    )
+
+
+def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        tag, before, attribute, value, after = match.groups()
+        url = html.unescape(value)
+        if not _is_local(url):
+            return match.group(0)
+        found.append(url)
+        target = resolve(url, tag == "img") if resolve is not None else url
+        if target is not None:
+            return f'<{tag} {before}{attribute}="{html.escape(target)}"{after}>'
+        if tag == "img":
+            return _missing_image(match)
+        rest = (before.rstrip() + after).replace(' rel="noopener noreferrer"', "").strip()
+        return f"<a {rest}>" if rest else "<a>"
+
+    return _LOCAL_URL.sub(replace, fragment)
+
+
+def render_markdown(
+    markdown: str,
+    *,
+    local_url: LocalUrl | None = None,
+    toc_min: int = TOC_MIN_HEADINGS,
+    top_level: int = 2,
+) -> Rendered:
+    """Safe HTML for a piece of Markdown (an entry's text, a note, a preview).
+
+    Headings are shifted so the shallowest one becomes `top_level` (the page has
+    its own title). `local_url` maps relative image and link targets (None drops them).
+    """
+    fragment = sanitize(pyromark.html(markdown, options=OPTIONS))
+    errors: list[str] = []
+    if "math math-" in fragment:
+        fragment = _replace_math(fragment, errors)
+    if "<pre><code" in fragment:
+        fragment = _CODE_BLOCK.sub(_replace_code, fragment)
+    toc: list[Heading] = []
+    levels = [int(level) for level in re.findall(r"<h([1-6])>", fragment)]
+    if levels:
+        fragment = _headings(fragment, toc, top_level - min(levels))
+    if "footnote-" in fragment:
+        fragment = _footnotes(fragment)
+    local: list[str] = []
+    if 'src="' in fragment or 'href="' in fragment:
+        fragment = _local_urls(fragment, local_url, local)
+    return Rendered(
+        html=fragment,
+        toc=toc if len(toc) >= toc_min else [],
+        local_urls=local,
+        math_errors=errors,
+    )
+
+
+# -- an entry's own text --------------------------------------------------------------------
+
+_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+_FOOTNOTE_START = re.compile(r"^ {0,3}\[\^\s*([^\]]+?)\s*\]:")
+
+
+def _heading_span(lines: list[str], index: int) -> int:
+    """How many lines the heading starting at `index` takes (0 when it is not one)."""
+    if index >= len(lines):
+        return 0
+    if _ATX.match(lines[index]):
+        return 1
+    if (
+        index + 1 < len(lines)
+        and lines[index].strip()
+        and _SETEXT_UNDERLINE.match(lines[index + 1])
+        and not _LIST_ITEM.match(lines[index])
+    ):
+        return 2
+    return 0
+
+
+def _first_content(lines: list[str], start: int = 0) -> int:
+    index = start
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _item_extent(lines: list[str], index: int) -> int:
+    """The index after the list item (or plain line) at `index` and its continuation lines."""
+    item = _LIST_ITEM.match(lines[index])
+    if item is None:
+        return index + 1
+    indent = len(item.group(1))
+    end = index + 1
+    while end < len(lines):
+        line = lines[end]
+        if not line.strip():
+            following = _first_content(lines, end)
+            if (
+                following < len(lines)
+                and len(lines[following]) - len(lines[following].lstrip()) > indent + 1
+                and not _LIST_ITEM.match(lines[following][: indent + 1] + "x")
+            ):
+                end = following
+                continue
+            break
+        if _LIST_ITEM.match(line) and len(line) - len(line.lstrip()) <= indent:
+            break
+        if len(line) - len(line.lstrip()) <= indent and _ATX.match(line):
+            break
+        end += 1
+    return end
+
+
+def _heading_level(lines: list[str], index: int, span: int) -> int:
+    if span == 2:
+        return 1 if lines[index + 1].strip().startswith("=") else 2
+    return len(lines[index].strip()) - len(lines[index].strip().lstrip("#"))
+
+
+def _drop_empty_headings(lines: list[str], removed_any: bool) -> list[str]:
+    """Headings left with nothing under them (after private items were taken out)."""
+    if not removed_any:
+        return lines
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        span = _heading_span(lines, index)
+        if span:
+            following = _first_content(lines, index + span)
+            next_span = _heading_span(lines, following)
+            if following >= len(lines) or (
+                next_span
+                and _heading_level(lines, following, next_span)
+                <= _heading_level(lines, index, span)
+            ):
+                index += span
+                continue
+        kept.append(lines[index])
+        index += 1
+    return kept
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+")
+_NOT_PROSE = re.compile(r"`[^`]*`|(?:https?://|www\.)\S+|\$[^$]*\$")
+
+
+def without_questions(line: str) -> str:
+    """A prose line without its questions (sentences with a `?`, or marked `(?)`)."""
+    indent = line[: len(line) - len(line.lstrip())]
+    kept = [
+        part
+        for part in _SENTENCE_SPLIT.split(line.strip())
+        if "?" not in _NOT_PROSE.sub("", part) and "？" not in part
+    ]
+    return indent + " ".join(kept) if kept else ""
+
+
+def _drop_orphan_labels(lines: list[str], removed_at: list[int]) -> list[str]:
+    """A label line (`Open questions:`) whose whole list was taken out goes too."""
+    drop: set[int] = set()
+    for position in removed_at:
+        label = position - 1
+        while label >= 0 and not lines[label].strip():
+            label -= 1
+        following = _first_content(lines, position)
+        if (
+            label >= 0
+            and lines[label].rstrip().endswith((":", "："))
+            and (label == 0 or not lines[label - 1].strip())
+            and not _LIST_ITEM.match(lines[label])
+            and (following >= len(lines) or not _LIST_ITEM.match(lines[following]))
+        ):
+            drop.add(label)
+    return [line for number, line in enumerate(lines) if number not in drop]
+
+
+def footnote_definition(file_lines: list[str], line: int) -> list[str]:
+    """The source lines of the footnote definition starting on `line` (1-based)."""
+    index = line - 1
+    if index < 0 or index >= len(file_lines):
+        return []
+    first = file_lines[index]
+    match = _FOOTNOTE_START.match(first)
+    if match is None:
+        return []
+    # `[^ 7]:` (a space after the caret) is read as footnote 7: write it so.
+    found = [f"[^{match.group(1)}]:" + first[match.end() :]]
+    index += 1
+    while index < len(file_lines):
+        text = file_lines[index]
+        if _FOOTNOTE_START.match(text) or _ATX.match(text):
+            break
+        if not text.strip():
+            following = _first_content(file_lines, index)
+            if following < len(file_lines) and file_lines[following].startswith(("    ", "\t")):
+                found.extend(file_lines[index:following])
+                index = following
+                continue
+            break
+        found.append(text)
+        index += 1
+    return found
+
+
+def entry_body(
+    file_lines: list[str],
+    entry: Any,
+    *,
+    include_private: bool = False,
+) -> str:
+    """The Markdown of an entry's body, ready to render.
+
+    `file_lines` are the lines of the entry's file (LF, front matter included);
+    `entry` is a `tilbook.model.Entry`. The entry's own heading and date line
+    (the page shows them), its `(#Tag)` marker and kramdown `{:…}` markers are
+    left out; so are open TODOs and questions unless `include_private` (a
+    question inside a paragraph loses only its sentence). Footnotes defined
+    elsewhere in the file are appended.
+    """
+    from tilbook.parse.blocks import ENTRY_MARKER, KRAMDOWN_MARKER
+    from tilbook.parse.dates import only_date
+
+    lines = list(file_lines[entry.line - 1 : entry.end_line])
+    skip: set[int] = set()
+    first = _first_content(lines)
+    span = _heading_span(lines, first)
+    if span:
+        skip.update(range(first, first + span))
+        after = _first_content(lines, first + span)
+        if after < len(lines) and only_date(lines[after].strip()):
+            skip.add(after)
+        first = _first_content(lines, max(skip) + 1)
+    if first < len(lines):
+        lines[first] = ENTRY_MARKER.sub("", lines[first], count=1)
+    todos: set[int] = set()
+    questions: set[int] = set()
+    if not include_private:
+        todos = {todo.line - entry.line for todo in entry.todos if not todo.done}
+        questions = {question.line - entry.line for question in entry.questions} - todos
+    kept: list[str] = []
+    removed_items = False
+    removed_at: list[int] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if index in skip:
+            index += 1
+        elif index in questions and not _LIST_ITEM.match(line):
+            rest = without_questions(line)
+            if rest.strip():
+                kept.append(rest)
+            index += 1
+        elif index in todos or index in questions:
+            index = _item_extent(lines, index)
+            removed_items = True
+            removed_at.append(len(kept))
+        else:
+            kept.append(line)
+            index += 1
+    kept = _drop_orphan_labels(kept, removed_at)
+    kept = _drop_empty_headings(kept, removed_items)
+    text = "\n".join(kept)
+    if "{:" in text:
+        text = KRAMDOWN_MARKER.sub("", text)
+    inside = range(entry.line, entry.end_line + 1)
+    notes = [
+        "\n".join(footnote_definition(file_lines, note.line))
+        for note in entry.footnotes
+        if note.line not in inside
+    ]
+    if notes:
+        text = text.rstrip() + "\n\n" + "\n\n".join(notes)
+    return text.strip("\n") + "\n"
