@@ -471,25 +471,15 @@ def config(log: Path, as_json: bool) -> None:
 
 # -- feature commands (each module imports only click at module level) --------------------
 
+from tilbook.cli_build import build  # noqa: E402
 from tilbook.cli_capture import add, questions, today, todo  # noqa: E402
-
-main.add_command(add)
-main.add_command(today)
-main.add_command(todo)
-main.add_command(questions)
-
 from tilbook.cli_papers import papers  # noqa: E402
-
-main.add_command(papers)
-
 from tilbook.cli_review import review  # noqa: E402
-
-main.add_command(review)
-
+from tilbook.cli_serve import serve  # noqa: E402
 from tilbook.cli_stats import stats, targets  # noqa: E402
 
-main.add_command(stats)
-main.add_command(targets)
+for _command in (add, today, todo, questions, papers, targets, stats, review, build, serve):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
