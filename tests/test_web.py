@@ -263,3 +263,23 @@ def test_unknown_entry_is_a_404_page(client: TestClient) -> None:
 def test_today_is_used_for_new_entries_by_default(client: TestClient, log: Path) -> None:
     post(client, "/add", {"text": "Dated today"})
     assert date.today().isoformat() in (log / "journal.md").read_text(encoding="utf-8")
+
+
+def test_a_note_changed_on_disk_is_indexed_while_serving(log: Path) -> None:
+    import time
+
+    app = create_app(log, watch=True)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/api/search", params={"q": "zeitgeber"}).json()["hits"] == []
+        version = client.app.app.state.log.version  # type: ignore[attr-defined]
+        time.sleep(0.3)  # let the watcher start
+        with (log / "journal.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n## 2024-05-03\n\n(#Idea) A zeitgeber for training runs.\n")
+        deadline = time.monotonic() + 8
+        hits: list = []
+        while time.monotonic() < deadline and not hits:
+            time.sleep(0.2)
+            hits = client.get("/api/search", params={"q": "zeitgeber"}).json()["hits"]
+        assert hits, "the change on disk was not indexed while serving"
+        assert client.app.app.state.log.version > version  # type: ignore[attr-defined]
+        assert "zeitgeber" in client.get("/2024/05/03/a-zeitgeber-for-training-runs/").text
