@@ -17,7 +17,7 @@ from tilbook.parse.dates import date_prefix, filename_date
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -260,7 +260,12 @@ def parse_source(src: SourceText) -> ParsedFile:
                     note, note_links = footnotes[label]
                     notes.append(note)
                     links.extend(note_links)
-        body_parts = [extract.plain_lines(block) for block in members]
+        # The opening heading and date line are the entry's title, date and category
+        # (indexed as such), not its text: snippets and excerpts start with what it says.
+        opening = {seg.date_line} | (
+            {seg.start} if blocks[seg.start].kind == "heading" and not seg.marker else set()
+        )
+        body_parts = [extract.plain_lines(blocks[i]) for i in seg.blocks if i not in opening]
         body_parts.extend(note.text for note in notes)
         entries.append(
             Entry(

@@ -293,7 +293,7 @@ class SQLiteStore:
                 (rowid, i, term.term, term.definition, term.line)
                 for i, term in enumerate(entry.terms)
             )
-            tag_text = " ".join(entry.tags)
+            tag_text = " ".join([*entry.tags, *([entry.category] if entry.category else [])])
             everything = f"{entry.title}\n{tag_text}\n{entry.body}"
             fts.append(
                 (
