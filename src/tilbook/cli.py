@@ -79,7 +79,7 @@ def index(
     try:
         with _progress(enabled=not quiet and not as_json) as progress:
             report = sync(root, store, settings, full=rebuild, progress=progress)
-        counts = store.counts()  # type: ignore[attr-defined]
+        counts = store.counts()
         warnings = list(report.warnings)
         if strict:
             # Files unchanged since an earlier run were not read again: their warnings count too.

@@ -154,6 +154,9 @@ class Store(Protocol):
     def paper_rows(self) -> list[tuple[EntrySummary, str, str, str | None, int]]:
         """Every paper mention: (entry, paper id, url, link title, line), oldest entries first."""
 
+    def counts(self) -> dict[str, int]:
+        """How many files and entries the index holds."""
+
     def get_meta(self, key: str) -> str | None: ...
 
     def set_meta(self, key: str, value: str) -> None: ...
