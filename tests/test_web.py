@@ -283,3 +283,50 @@ def test_a_note_changed_on_disk_is_indexed_while_serving(log: Path) -> None:
         assert hits, "the change on disk was not indexed while serving"
         assert client.app.app.state.log.version > version  # type: ignore[attr-defined]
         assert "zeitgeber" in client.get("/2024/05/03/a-zeitgeber-for-training-runs/").text
+
+
+# -- regressions found in a real browser ---------------------------------------------------------
+
+
+def test_same_origin_posts_are_accepted(client: TestClient, log: Path) -> None:
+    # Browsers send Origin on form posts; with Referrer-Policy no-referrer Chromium sent
+    # "null" and every save was refused. The policy must keep the origin for same-origin.
+    assert client.get("/add").headers["referrer-policy"] == "same-origin"
+    response = post(
+        client,
+        "/add",
+        {"text": "From the browser", "date": "2024-05-02"},
+        origin="http://127.0.0.1:8000",
+    )
+    assert response.status_code == 303
+    assert "From the browser" in (log / "journal.md").read_text(encoding="utf-8")
+
+
+def test_conflict_on_the_opening_line_still_shows_both_versions(
+    client: TestClient, log: Path
+) -> None:
+    hit = client.get("/api/search", params={"q": "vanish"}).json()["hits"][0]
+    page = client.get(f"/entry/{hit['id']}/edit").text
+    version = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
+    path = log / "journal.md"
+    outside = path.read_text(encoding="utf-8").replace(
+        "Why does the KL", "Why on earth does the KL"
+    )
+    path.write_text(outside, encoding="utf-8")
+    client.get("/api/search", params={"q": "earth"})  # the index follows the outside change
+    form = {"markdown": "(#Research) Mine again.", "version": version}
+    for name in ("source", "line"):
+        found = re.search(rf'name="{name}" value="([^"]*)"', page)
+        if found:
+            form[name] = found.group(1)
+    response = post(client, f"/entry/{hit['id']}/edit", form)
+    assert response.status_code == 409
+    assert "Why on earth does the KL" in response.text
+    assert "(#Research) Mine again." in response.text
+    assert path.read_text(encoding="utf-8") == outside
+
+
+def test_search_page_always_has_the_no_matches_line(client: TestClient) -> None:
+    page = client.get("/search").text
+    assert re.search(r'<p id="no-hits"[^>]*hidden', page)
+    assert re.search(r'<p id="no-hits"(?![^>]*hidden)', client.get("/search?q=qqqzzz").text)

@@ -141,11 +141,40 @@ async def entry_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     return _redirect(app_link(url))
 
 
+def _entry_moved(state: LogState, form: dict[str, str]) -> Any:
+    """The entry the editor showed, found again by its place after its id changed.
+
+    An entry's id comes from its opening words: when they are edited on disk while the
+    editor is open, the id is gone from the index. The form's file and line (looked up
+    in the index only, never opened as a path) find the entry now nearest that line.
+    """
+    from tilbook.store.base import EntryFilter
+
+    try:
+        line = int(form.get("line", ""))
+    except ValueError:
+        return None
+    source = form.get("source", "")
+    candidates = state.store().entries(EntryFilter(source=source)) if source else []
+    if not candidates:
+        return None
+    nearest = min(candidates, key=lambda summary: abs(summary.line - line))
+    return state.store().entry(nearest.id)
+
+
 async def edit_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.editing import EditConflict, entry_source, save_entry_source
+    from tilbook.errors import EntryNotFound
 
     store = state.store()
-    entry = store.entry(request.path_params["entry_id"])
+    moved = None
+    try:
+        entry = store.entry(request.path_params["entry_id"])
+    except EntryNotFound:
+        moved = _entry_moved(state, await _form(request)) if request.method == "POST" else None
+        if moved is None:
+            raise
+        entry = moved
     source = entry_source(state.root, entry)
     if request.method == "GET":
         return render(
@@ -161,6 +190,9 @@ async def edit_page(request: Request, state: LogState, csrf: Csrf) -> Response:
         )
     form = await _form(request)
     markdown = form.get("markdown", "")
+    if moved is not None and form.get("version") == source.version:
+        # Found by place in an unchanged file: only ever shown as a conflict, never saved to.
+        raise EntryNotFound(f"no entry with id {request.path_params['entry_id']!r}")
     try:
         saved = save_entry_source(state.root, source, markdown, form.get("version", ""))
     except EditConflict as conflict:
@@ -295,13 +327,28 @@ def _reviews(state: LogState) -> Any:
 
 
 async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response:
+    from fsrs import State
+
     from tilbook.render import render_markdown
-    from tilbook.review import start_session
+    from tilbook.review import from_iso, start_session, utc_now
     from tilbook.settings import load_settings
 
     reviews = _reviews(state)
     session = start_session(reviews, load_settings(state.root))
-    card = session.next_card()
+    now = utc_now()
+
+    def learning_ahead(card: Any) -> bool:
+        schedule = card.schedule
+        return bool(
+            schedule.state not in (None, State.Review)
+            and schedule.due is not None
+            and from_iso(schedule.due) > now
+        )
+
+    # As in the CLI's session, a card still learning comes back after the others, not
+    # straight away: cards due only by learning ahead wait behind the rest of the queue.
+    queue = sorted(session.queue, key=learning_ahead)
+    card = queue[0] if queue else None
     context: dict[str, Any] = {"left": session.total, "card": None}
     if card is not None:
         context["card"] = {
