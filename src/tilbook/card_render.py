@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pyromark
 
+from tilbook.parse.blocks import MARKDOWN_OPTIONS
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.text import Text
 
-_OPTIONS = (
-    pyromark.Options.ENABLE_TABLES
-    | pyromark.Options.ENABLE_FOOTNOTES
-    | pyromark.Options.ENABLE_STRIKETHROUGH
-    | pyromark.Options.ENABLE_TASKLISTS
-    | pyromark.Options.ENABLE_MATH
-)
+_OPTIONS = MARKDOWN_OPTIONS
 
 MATH_STYLE = "italic magenta"
 CODE_STYLE = "bold cyan"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from tilbook.cli_support import (
     log_option,
     opened_log,
     print_json,
+    progress_bar,
     report_warnings,
 )
 
@@ -77,7 +76,7 @@ def index(
             f"The index could not be opened; moved it to {moved} and made a new one.", err=True
         )
     try:
-        with _progress(enabled=not quiet and not as_json) as progress:
+        with progress_bar("indexing", minimum=20, enabled=not quiet and not as_json) as progress:
             report = sync(root, store, settings, full=rebuild, progress=progress)
         counts = store.counts()
         warnings = list(report.warnings)
@@ -118,39 +117,6 @@ def index(
         raise click.ClickException(
             f"{len(warnings)} warning(s) with --strict: fix the files named above."
         )
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar for long runs (only on a terminal)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn("indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=console(stderr=True),
-        transient=True,
-    )
-    task: list[Any] = []
-
-    def update(done: int, total: int, source: str) -> None:
-        if total < 20:
-            return
-        if not task:
-            bar.start()
-            task.append(bar.add_task("", total=total))
-        bar.update(task[0], completed=done, description=source[-40:])
-
-    try:
-        yield update
-    finally:
-        if task:
-            bar.stop()
 
 
 @main.command()

@@ -7,9 +7,6 @@ sleep) through Click's context object: `main(..., obj={"paper_transport": …,
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +20,7 @@ from tilbook.cli_support import (
     log_option,
     opened_log,
     print_json,
+    progress_bar,
 )
 
 if TYPE_CHECKING:
@@ -224,37 +222,6 @@ def show_paper(context: click.Context, paper_id: str, log: Path, as_json: bool) 
         )
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar on the terminal (none when stderr is not one)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn("fetching"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=console(stderr=True),
-        transient=True,
-    )
-    task: list[Any] = []
-
-    def update(done: int, total: int, paper_id: str) -> None:
-        if not task:
-            bar.start()
-            task.append(bar.add_task("", total=total))
-        bar.update(task[0], completed=done, total=total, description=paper_id)
-
-    try:
-        yield update
-    finally:
-        if task:
-            bar.stop()
-
-
 @papers.command("fetch")
 @log_option
 @click.option("--offline", is_flag=True, help="Use only what is cached; never use the network.")
@@ -283,7 +250,7 @@ def fetch(context: click.Context, log: Path, offline: bool, refresh: bool, as_js
         paper_ids = mentioned_ids(store)
     cache = MetadataCache.load(root)
     _report(cache.warnings)
-    with _progress(enabled=not as_json and not offline) as progress:
+    with progress_bar("fetching", enabled=not as_json and not offline) as progress:
         report = fetch_metadata(
             paper_ids,
             cache,

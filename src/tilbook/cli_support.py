@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,3 +134,42 @@ def inherited_log(log: Path) -> Path:
     if parent is not None and log == Path(".") and Path(parent) != Path("."):
         return Path(parent)
     return log
+
+
+@contextmanager
+def progress_bar(
+    label: str, *, enabled: bool = True, minimum: int = 0
+) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr for runs of at least `minimum` steps (terminal only).
+
+    Yields a callback `(done, total, current item)` for the library to call, or
+    None when no bar is shown.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console(stderr=True),
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def update(done: int, total: int, item: str) -> None:
+        if total < minimum:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task("", total=total))
+        bar.update(task[0], completed=done, total=total, description=item[-40:])
+
+    try:
+        yield update
+    finally:
+        if task:
+            bar.stop()

@@ -31,17 +31,12 @@ from typing import Any
 import nh3
 import pyromark
 
+from tilbook.parse.blocks import MARKDOWN_OPTIONS
+
 RENDERER_VERSION = 1
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
-OPTIONS = (
-    pyromark.Options.ENABLE_TABLES
-    | pyromark.Options.ENABLE_FOOTNOTES
-    | pyromark.Options.ENABLE_STRIKETHROUGH
-    | pyromark.Options.ENABLE_TASKLISTS
-    | pyromark.Options.ENABLE_MATH
-    | pyromark.Options.ENABLE_GFM
-)
+OPTIONS = MARKDOWN_OPTIONS
 
 TOC_MIN_HEADINGS = 3
 """An entry with at least this many headings gets a table of contents."""

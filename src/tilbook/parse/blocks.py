@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import pyromark
 
-_OPTIONS = (
+MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_FOOTNOTES
     | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -25,6 +25,7 @@ _OPTIONS = (
     | pyromark.Options.ENABLE_MATH
     | pyromark.Options.ENABLE_GFM
 )
+"""The CommonMark extensions tilbook reads notes with (the renderers use the same)."""
 
 # Inline piece kinds. Only TEXT is prose: tags and questions are looked for there.
 TEXT = "text"
@@ -240,7 +241,7 @@ def parse_blocks(text: str) -> list[Block]:
             if not strike:
                 current.has_unstruck_prose = True
 
-    for event, span in pyromark.events_with_range(text, options=_OPTIONS):
+    for event, span in pyromark.events_with_range(text, options=MARKDOWN_OPTIONS):
         start = span["start"]
         if isinstance(event, str):
             if event in ("SoftBreak", "HardBreak"):
