@@ -305,3 +305,13 @@ def test_add_entry_library_returns_the_line(tmp_path: Path) -> None:
     capture = add_entry(tmp_path, "notes.md", "Line check", day=date(2024, 3, 9))
     lines = (tmp_path / "notes.md").read_text().split("\n")
     assert lines[capture.line - 1] == "Line check"
+
+
+def test_a_date_the_parser_cannot_read_back_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "notes.md", ATX_OLDEST_FIRST)
+    result = CliRunner().invoke(
+        main, ["add", "typo year", "--date", "2204-03-01", "--log", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "1900 to 2200" in result.output
+    assert (tmp_path / "notes.md").read_text() == ATX_OLDEST_FIRST

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,9 @@ def test_a_change_on_disk_refuses_the_save_and_shows_both(tmp_path: Path) -> Non
     assert conflict.value.yours == "(#Idea) My edit."
     assert conflict.value.theirs == "(#Idea) Second entry, changed elsewhere."
     assert "changed on disk" in str(conflict.value)
-    # Saving again against the version it reported goes through.
-    save_entry_source(tmp_path, source, "(#Idea) Merged.", conflict.value.version)
+    # A save that started from what the conflict showed goes through.
+    shown = replace(source, markdown=conflict.value.theirs, version=conflict.value.version)
+    save_entry_source(tmp_path, shown, "(#Idea) Merged.", conflict.value.version)
     assert "(#Idea) Merged." in path.read_text(encoding="utf-8")
 
 
@@ -120,3 +122,52 @@ def test_confined_path(tmp_path: Path) -> None:
         "a\x00b",
     ):
         assert confined_path(root, bad) is None, bad
+
+
+def test_lone_carriage_returns_count_as_line_ends_everywhere(tmp_path: Path) -> None:
+    path = tmp_path / "log.md"
+    path.write_bytes(
+        b"## 2024-05-02\n\n(#A) Pasted\rfrom an old clipboard.\n\n(#B) Second entry.\n"
+    )
+    second = entries(tmp_path)[1]
+    source = entry_source(tmp_path, second)
+    assert source.markdown == "(#B) Second entry."
+    save_entry_source(tmp_path, source, "(#B) Second, edited.", source.version)
+    assert path.read_bytes() == (
+        b"## 2024-05-02\n\n(#A) Pasted\rfrom an old clipboard.\n\n(#B) Second, edited.\n"
+    )
+
+
+def test_a_span_that_no_longer_holds_the_entry_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "log.md"
+    path.write_text(LOG, encoding="utf-8")
+    first = entries(tmp_path)[0]
+    source = entry_source(tmp_path, first)
+    stale = replace(source, markdown="(#Research) Something else entirely.")
+    with pytest.raises(EditConflict, match="no longer hold"):
+        save_entry_source(tmp_path, stale, "(#Research) Mine.", source.version)
+    assert path.read_text(encoding="utf-8") == LOG
+
+
+def test_read_only_hard_linked_and_symlinked_notes(tmp_path: Path) -> None:
+    import os
+
+    from tilbook.edits import NotWritableError, insert_text, read_note
+
+    target = tmp_path / "archive" / "2024.md"
+    target.parent.mkdir()
+    target.write_text("## 2024-01-01\n\nOld.\n", encoding="utf-8")
+    link = tmp_path / "journal.md"
+    link.symlink_to(target)
+    note = read_note(link)
+    insert_text(note, len(note.text), "\nNew.\n")
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8").endswith("Old.\n\nNew.\n")
+
+    os.link(target, tmp_path / "hard.md")
+    with pytest.raises(NotWritableError, match="hard links"):
+        read_note(target)
+    (tmp_path / "hard.md").unlink()
+    target.chmod(0o444)
+    with pytest.raises(NotWritableError, match="read-only"):
+        read_note(target)

@@ -313,6 +313,9 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
         assert f"tilbook/templates/{template.name}" in names
     for static in (REPO / "src/tilbook/static").iterdir():
         assert f"tilbook/static/{static.name}" in names
+    for folder in ("web/templates", "web/static"):
+        for shipped in (REPO / "src/tilbook" / folder).iterdir():
+            assert f"tilbook/{folder}/{shipped.name}" in names, f"{folder}/{shipped.name}"
 
 
 def test_help_does_not_import_the_renderer() -> None:

@@ -247,3 +247,15 @@ def test_seed_questions_are_sensible(seed_log: Path) -> None:
     assert all("?" in q["text"] or q["source"].startswith("000") for q in found)
     dates = [q["date"] for q in found if q["date"]]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_done_refuses_a_line_that_no_longer_holds_the_todo(tmp_path: Path) -> None:
+    (tmp_path / "j.md").write_bytes(
+        b"## 2024-03-01\n\nPasted from Windows\rclipboard.\n\n"
+        b"- [ ] read the DDPM paper\n- [ ] DDPM paper\n"
+    )
+    item = next(i for i in agenda(tmp_path) if i["text"] == "read the DDPM paper")
+    run(tmp_path, "todo", "done", item["id"])
+    lines = (tmp_path / "j.md").read_bytes().decode().replace("\r", "\n").splitlines()
+    assert "- [x] read the DDPM paper" in lines
+    assert "- [ ] DDPM paper" in lines

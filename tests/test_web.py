@@ -330,3 +330,20 @@ def test_search_page_always_has_the_no_matches_line(client: TestClient) -> None:
     page = client.get("/search").text
     assert re.search(r'<p id="no-hits"[^>]*hidden', page)
     assert re.search(r'<p id="no-hits"(?![^>]*hidden)', client.get("/search?q=qqqzzz").text)
+
+
+@pytest.mark.parametrize("name", ["evil.html", "evil.shtml", "evil.xht", "evil.svg", "notes.md"])
+def test_only_media_files_are_served_from_the_notes(
+    client: TestClient, log: Path, name: str
+) -> None:
+    (log / "images" / name).write_text("<script>alert(1)</script>", encoding="utf-8")
+    assert client.get(f"/files/images/{name}").status_code == 404
+    served = client.get("/files/images/plot.png")
+    assert served.headers["content-type"] == "image/png"
+    assert "sandbox" in served.headers["content-security-policy"]
+
+
+def test_a_bad_date_in_the_form_is_a_clear_error(client: TestClient) -> None:
+    response = post(client, "/add", {"text": "x", "date": "2024-02-30"})
+    assert response.status_code == 400
+    assert "not a date" in response.text

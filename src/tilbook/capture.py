@@ -22,7 +22,7 @@ from tilbook.extract import tags_in, unique
 from tilbook.model import Entry, ParsedFile
 from tilbook.parse import blank_front_matter, parse_source
 from tilbook.parse.blocks import ENTRY_MARKER, Block, parse_blocks
-from tilbook.parse.dates import date_prefix
+from tilbook.parse.dates import MAX_YEAR, MIN_YEAR, date_prefix
 from tilbook.parse.layouts import CATEGORY, DATED, category_date
 from tilbook.sources import source_from_text
 from tilbook.store.base import EntryFilter, EntrySummary, Store
@@ -439,6 +439,11 @@ def add_entry(
 ) -> Capture:
     """Add an entry for `day` to the journal file, in its own style."""
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise CaptureError(
+            f"{day.isoformat()}: tilbook reads dates from {MIN_YEAR} to {MAX_YEAR}; "
+            "an entry dated so would not be found again"
+        )
     path = root / journal_source
     if not path.exists():
         return new_journal(path, journal_source, day, text, tags, title)
@@ -456,7 +461,7 @@ def add_entry(
 def add_todo(
     root: Path, source: str, text: str, *, day: date, tags: list[str] | None = None
 ) -> Capture:
-    """Add `- [ ] text` to the day's newest entry, or start an entry with it."""
+    """Add `- [ ] text` to the day's newest entry, or start an entry with a `TODO:` line."""
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
     item = f"- [ ] {text.strip()}" + "".join(f" #{tag}" for tag in tags)
     path = root / source

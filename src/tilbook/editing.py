@@ -47,7 +47,7 @@ def file_version(data: bytes) -> str:
 def _span(note: NoteFile, line: int, end_line: int) -> tuple[int, int]:
     start = note.offset_of_line(line)
     end = note.offset_of_line(end_line + 1)
-    if end > start and note.text[end - 1 : end] == "\n":
+    if end > start and note.text[end - 1 : end] in ("\n", "\r"):
         end -= 2 if note.text[end - 2 : end] == "\r\n" else 1
     return start, max(start, end)
 
@@ -82,6 +82,14 @@ def save_entry_source(
         raise EditConflict(
             f"{original.source} changed on disk since the editor opened; nothing was saved. "
             "Both versions are shown: merge them and save again.",
+            yours=_lf(markdown),
+            theirs=_lf(note.text[start:end]),
+            version=current,
+        )
+    if _lf(note.text[start:end]) != original.markdown:
+        raise EditConflict(
+            f"{original.source}: lines {original.line}-{original.end_line} no longer hold the "
+            "entry the editor opened; nothing was saved.",
             yours=_lf(markdown),
             theirs=_lf(note.text[start:end]),
             version=current,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ class FileChangedError(TilbookError):
 class NotWritableError(TilbookError):
     """tilbook will not write to this file (unknown encoding, not a regular file…)."""
 
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -60,19 +63,21 @@ class NoteFile:
 
     @property
     def lines(self) -> list[str]:
-        """The lines without their line ends (1-based line N is `lines[N - 1]`)."""
-        return self.text.replace("\r\n", "\n").split("\n")
+        """The lines without their line ends (1-based line N is `lines[N - 1]`).
+
+        A line ends at CRLF, LF or a lone CR: the same rule the parser numbers
+        lines by, so a line number from the index names the same line here.
+        """
+        return _LINE_END.split(self.text)
 
     def offset_of_line(self, line: int) -> int:
         """Character offset (in `text`) of the start of 1-based `line`; end of text past it."""
         if line <= 1:
             return 0
-        position = -1
-        for _ in range(line - 1):
-            position = self.text.find("\n", position + 1)
-            if position == -1:
-                return len(self.text)
-        return position + 1
+        for count, match in enumerate(_LINE_END.finditer(self.text), start=2):
+            if count == line:
+                return match.end()
+        return len(self.text)
 
     def end_of_line(self, line: int) -> int:
         """Character offset just after the line end of 1-based `line`."""
@@ -85,6 +90,9 @@ class NoteFile:
 def read_note(path: Path) -> NoteFile:
     """Read a note for changing it; refuse files tilbook cannot write back exactly."""
     try:
+        # A symbolic link is followed: the note it points to is the one changed, and
+        # the link stays a link.
+        path = path.resolve(strict=True)
         info = path.stat()
         data = path.read_bytes()
     except FileNotFoundError as error:
@@ -93,6 +101,13 @@ def read_note(path: Path) -> NoteFile:
         raise NotWritableError(f"{path}: cannot be read ({error.strerror})") from error
     if not stat.S_ISREG(info.st_mode):
         raise NotWritableError(f"{path}: not a regular file; tilbook only edits note files")
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise NotWritableError(f"{path}: is read-only; tilbook will not change it")
+    if info.st_nlink > 1:
+        raise NotWritableError(
+            f"{path}: has {info.st_nlink} hard links; writing it would split them, so "
+            "tilbook leaves it alone"
+        )
     bom, encoding = b"", "utf-8"
     for candidate, name in _BOMS:
         if data.startswith(candidate):

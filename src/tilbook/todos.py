@@ -25,6 +25,11 @@ _BULLET = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
 _TASK = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+\[) (\])")
 _TODO_WORD = re.compile(r"\b(TODO|ToDo|Todo|To-?do)(\s*[:：])")
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
+_LEAD = re.compile(
+    r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s*)?(?:\(\s*(?:#[^)]*)?\)\s*)?"
+    r"(?:(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*)?"
+)
+"""A list marker, a checkbox, an entry marker and a `TODO:` before a TODO's text."""
 
 
 class TodoNotFound(EntryNotFound):
@@ -221,9 +226,10 @@ def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[
             "run `tilbook index` and try again"
         )
     line_text = lines[occurrence.line - 1]
-    if normalise(occurrence.text)[:40] not in normalise(line_text) and normalise(
-        line_text
-    ) not in normalise(occurrence.text):
+    said = normalise(_LEAD.sub("", line_text, count=1))
+    wanted = normalise(occurrence.text)
+    # The line must hold this TODO (its first line, for one written over several).
+    if not said or not (wanted == said or wanted.startswith(said + " ")):
         raise TilbookError(
             f"{occurrence.entry.source}:{occurrence.line} no longer holds this TODO "
             f"({occurrence.text!r}); run `tilbook index` and try again"

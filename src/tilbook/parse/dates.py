@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+MIN_YEAR, MAX_YEAR = 1900, 2200
+"""Years outside this range are not read as dates (a number like 3000 is rarely one)."""
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -95,7 +98,7 @@ def _to_date(groups: dict[str, str | None]) -> date | None:
         day = int(values["d"])
         if form == _MONTH_FIRST_FORM and month > 12 >= day:
             month, day = day, month
-        if not 1900 <= year <= 2200:
+        if not MIN_YEAR <= year <= MAX_YEAR:
             return None
         return date(year, month, day)
     except (KeyError, ValueError):

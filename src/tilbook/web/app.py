@@ -39,6 +39,23 @@ from tilbook.errors import EntryNotFound, TilbookError
 from tilbook.web.security import LOCAL_HOSTS, Csrf, CsrfError, LocalOnlyMiddleware, confined_path
 
 STATIC = Path(__file__).parent / "static"
+NOTE_MEDIA = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+}
+"""What notes may show from their folder (by extension; anything else, HTML above all, 404s)."""
 
 
 @dataclass
@@ -137,12 +154,12 @@ def create_app(
 
     async def note_file(request: Request) -> Response:
         """A file of the notes folder (an image a note shows), never one outside it."""
-        from tilbook.site.generator import BLOCKED_MEDIA
-
         target = confined_path(state.root, request.path_params["path"])
-        if target is None or target.suffix.lower() in BLOCKED_MEDIA:
+        if target is None or target.suffix.lower() not in NOTE_MEDIA:
             raise HTTPException(404)
-        return FileResponse(target)
+        response = FileResponse(target, media_type=NOTE_MEDIA[target.suffix.lower()])
+        response.headers["content-security-policy"] = "sandbox; default-src 'none'"
+        return response
 
     routes = [
         Route("/", view(pages.home)),

@@ -246,7 +246,10 @@ async def add_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     if not text.strip():
         raise TilbookError("the entry is empty: write something first")
     tags = [tag.strip().lstrip("#") for tag in form.get("tags", "").replace(",", " ").split()]
-    day = date.fromisoformat(form["date"]) if form.get("date") else date.today()
+    try:
+        day = date.fromisoformat(form["date"]) if form.get("date") else date.today()
+    except ValueError:
+        raise TilbookError(f"{form['date']!r} is not a date like 2024-03-14") from None
     capture = add_entry(state.root, journal, text, day=day, tags=[t for t in tags if t])
     state.sync()
     found = entry_at(state.store(), capture.source, capture.line)
