@@ -13,11 +13,11 @@ from tilbook import extract
 from tilbook.extract import labels
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
 from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks
-from tilbook.parse.dates import date_prefix, filename_date
+from tilbook.parse.dates import date_prefix, filename_date, year_in
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -85,6 +85,17 @@ def front_matter_tags(front_matter: dict[str, Any]) -> list[str]:
     return extract.unique(
         [*_as_list(front_matter.get("tags")), *_as_list(front_matter.get("categories"))]
     )
+
+
+def _file_year(source: str, front_matter: dict[str, Any]) -> int | None:
+    """The year a file is about, from its front matter date or title, or its name."""
+    day = _as_date(front_matter.get("date"))
+    if day is not None:
+        return day.year
+    title = front_matter.get("title")
+    if isinstance(title, str) and (year := year_in(title)) is not None:
+        return year
+    return year_in(PurePosixPath(source).stem)
 
 
 def _forced_layout(
@@ -227,7 +238,7 @@ def parse_source(src: SourceText) -> ParsedFile:
     footnotes = _footnotes(src.source, blocks, lines, warnings)
     forced = _forced_layout(src.source, front_matter, warnings)
     has_title = isinstance(front_matter.get("title"), (str, int, float))
-    layout = detect(blocks, has_title, forced)
+    layout = detect(blocks, has_title, forced, _file_year(src.source, front_matter))
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
     file_tags = front_matter_tags(front_matter)

@@ -144,3 +144,54 @@ def filename_date(stem: str) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
+
+
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_DAY = [
+    # 03-14, 3/14, 03.14 (not followed by more of a date)
+    re.compile(r"^(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d/.\-])"),
+    # Mar 3, March 3rd
+    re.compile(
+        r"^(?P<mon>" + _MONTH_NAME + r")\.?\s+(?P<d>\d{1,2})" + _ORD + r"(?![\d,]*\s*\d{4})", re.I
+    ),
+    # 3 Mar, 3rd of March
+    re.compile(
+        r"^(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _MONTH_NAME + r")\.?(?!,?\s*\d{4})",
+        re.I,
+    ),
+    # 3월 14일
+    re.compile(r"^(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]"),
+]
+_YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20|21)\d{2})(?!\d)")
+
+
+def month_day_prefix(text: str, year: int) -> tuple[date, str] | None:
+    """A heading that opens with a month and day but no year (`Mar 3`, `03-14`), in `year`."""
+    stripped = text.strip().strip("*_~`[]").strip()
+    for pattern in _MONTH_DAY:
+        match = pattern.match(stripped)
+        if match is None:
+            continue
+        values = match.groupdict()
+        try:
+            month = _MONTHS[values["mon"].lower()] if values.get("mon") else int(values["m"])
+            found = date(year, month, int(values["d"]))
+        except (KeyError, ValueError):
+            return None
+        rest = stripped[match.end() :]
+        after = _AFTER.match(rest)
+        if after is not None:
+            rest = rest[after.end() :]
+        if rest and rest[0].isalnum():
+            return None
+        return found, _SEPARATOR.sub("", rest, count=1).strip(" *_~")
+    return None
+
+
+def year_in(text: str) -> int | None:
+    """A year written in `text` (`TIL 2024`, `2023 notes`), if any."""
+    match = _YEAR.search(text)
+    if match is None:
+        return None
+    year = int(match.group("y"))
+    return year if MIN_YEAR <= year <= MAX_YEAR else None

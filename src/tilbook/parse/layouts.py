@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tilbook.parse.blocks import ENTRY_MARKER, Block
-from tilbook.parse.dates import date_prefix, only_date
+from tilbook.parse.dates import date_prefix, month_day_prefix, only_date, year_in
 
 DATED = "dated-headings"
 CATEGORY = "category-dated"
@@ -40,6 +40,8 @@ class Layout:
     level: int = 0
     title_index: int = -1
     """Index of the heading that is the document title (sections), if any."""
+    dates: dict[int, tuple[date, str]] = field(default_factory=dict)
+    """Headings that are dates: block index → (date, the words after it)."""
 
 
 @dataclass(slots=True)
@@ -129,17 +131,53 @@ def _best_level(levels: Counter[int], totals: Counter[int]) -> tuple[int, int] |
     return best
 
 
-def detect(blocks: list[Block], front_matter_title: bool, forced: str | None = None) -> Layout:
+def heading_dates(
+    blocks: list[Block], headings: list[int], file_year: int | None
+) -> dict[int, tuple[date, str]]:
+    """The headings that are dates, with the words after the date.
+
+    A heading with a month and day but no year (`### Mar 3`, `### 03-14`) takes
+    the year of the nearest enclosing heading that names one (`## 2024`,
+    `# TIL 2024`), else the file's own year (front matter, title, file name).
+    """
+    found: dict[int, tuple[date, str]] = {}
+    years: list[tuple[int, int]] = []  # (level, year) of enclosing headings
+    for index in headings:
+        block = blocks[index]
+        while years and years[-1][0] >= block.level:
+            years.pop()
+        full = date_prefix(block.text)
+        if full is not None:
+            found[index] = full
+            continue
+        year = years[-1][1] if years else file_year
+        partial = month_day_prefix(block.text, year) if year else None
+        if partial is not None:
+            found[index] = partial
+            continue
+        named = year_in(block.text)
+        if named is not None:
+            years.append((block.level, named))
+    return found
+
+
+def detect(
+    blocks: list[Block],
+    front_matter_title: bool,
+    forced: str | None = None,
+    file_year: int | None = None,
+) -> Layout:
     """Decide the layout of a file from its blocks."""
     headings = _headings(blocks)
     totals = Counter(blocks[index].level for index in headings)
+    dates = heading_dates(blocks, headings, file_year)
     dated: Counter[int] = Counter()
     category: Counter[int] = Counter()
     lessons: Counter[int] = Counter()
     for index in headings:
         block = blocks[index]
         text = block.text
-        if date_prefix(text) is not None:
+        if index in dates:
             dated[block.level] += 1
         elif category_date(blocks, index) is not None:
             category[block.level] += 1
@@ -158,14 +196,14 @@ def detect(blocks: list[Block], front_matter_title: bool, forced: str | None = N
     if forced in candidates:
         found = candidates[forced]
         level = found[0] if found else 2
-        return Layout(forced, "set in front matter (tilbook: layout)", level)
+        return Layout(forced, "set in front matter (tilbook: layout)", level, dates=dates)
 
     dated_found, category_found = candidates[DATED], candidates[CATEGORY]
     if forced in (SECTIONS, SINGLE):
         dated_found = category_found = candidates[LESSONS] = None
     if dated_found and (category_found is None or dated_found[1] >= category_found[1]):
         level, count = dated_found
-        return Layout(DATED, f"{count} headings at level {level} are dates", level)
+        return Layout(DATED, f"{count} headings at level {level} are dates", level, dates=dates)
     if category_found:
         level, count = category_found
         return Layout(
@@ -273,7 +311,7 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
     text = block.text.strip()
     heading = Segment(index, block.line, text, blocks=[index])
     if layout.name == DATED and block.level == layout.level:
-        found = date_prefix(text)
+        found = layout.dates.get(index)
         if found is not None:
             heading.date = found[0]
             heading.title = found[1] or None
