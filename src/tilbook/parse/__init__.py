@@ -17,7 +17,7 @@ from tilbook.parse.dates import date_prefix, filename_date, year_in
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120

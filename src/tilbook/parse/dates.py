@@ -81,7 +81,7 @@ _SEPARATOR = re.compile(r"^\s*(?:[-–—:|·•~]+|\)|\])?\s*")
 _MONTH_FIRST_FORM = len(_FORMS) - 1
 
 
-def _to_date(groups: dict[str, str | None]) -> date | None:
+def _to_date(groups: dict[str, str | None], day_first: bool = False) -> date | None:
     values: dict[str, str] = {}
     form = -1
     for key, value in groups.items():
@@ -96,7 +96,7 @@ def _to_date(groups: dict[str, str | None]) -> date | None:
         else:
             month = int(values["m"])
         day = int(values["d"])
-        if form == _MONTH_FIRST_FORM and month > 12 >= day:
+        if form == _MONTH_FIRST_FORM and (month > 12 >= day or (day_first and day <= 12)):
             month, day = day, month
         if not MIN_YEAR <= year <= MAX_YEAR:
             return None
@@ -105,12 +105,16 @@ def _to_date(groups: dict[str, str | None]) -> date | None:
         return None
 
 
-def date_prefix(text: str) -> tuple[date, str] | None:
-    """The date that `text` opens with and the words after it, or None."""
+def date_prefix(text: str, *, day_first: bool = False) -> tuple[date, str] | None:
+    """The date that `text` opens with and the words after it, or None.
+
+    `8/18/2023` is read month first unless that is impossible or `day_first`
+    says the file writes days first (see `slash_dates_day_first`).
+    """
     match = _PREFIX.match(text)
     if match is None:
         return None
-    found = _to_date(match.groupdict())
+    found = _to_date(match.groupdict(), day_first)
     if found is None:
         return None
     rest = text[match.end() :]
@@ -124,9 +128,9 @@ def date_prefix(text: str) -> tuple[date, str] | None:
     return found, rest
 
 
-def only_date(text: str) -> date | None:
+def only_date(text: str, *, day_first: bool = False) -> date | None:
     """The date when `text` is nothing but a date (decorations allowed), else None."""
-    found = date_prefix(text)
+    found = date_prefix(text, day_first=day_first)
     if found is None or found[1]:
         return None
     return found[0]
@@ -195,3 +199,23 @@ def year_in(text: str) -> int | None:
         return None
     year = int(match.group("y"))
     return year if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+_SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/\d{4}(?![\d/])")
+
+
+def slash_dates_day_first(texts: list[str]) -> bool:
+    """Whether a file's `NN/NN/YYYY` dates put the day first.
+
+    Decided once per file, from a date that can only be read one way
+    (`14/03/2024`), so that `03/04/2024` means the same in every heading.
+    """
+    day_first = month_first = 0
+    for text in texts:
+        for match in _SLASH_DATE.finditer(text[:40]):
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                day_first += 1
+            elif second > 12 >= first:
+                month_first += 1
+    return day_first > month_first

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tilbook.parse.blocks import ENTRY_MARKER, Block
-from tilbook.parse.dates import date_prefix, month_day_prefix, only_date, year_in
+from tilbook.parse.dates import (
+    date_prefix,
+    month_day_prefix,
+    only_date,
+    slash_dates_day_first,
+    year_in,
+)
 
 DATED = "dated-headings"
 CATEGORY = "category-dated"
@@ -42,6 +48,8 @@ class Layout:
     """Index of the heading that is the document title (sections), if any."""
     dates: dict[int, tuple[date, str]] = field(default_factory=dict)
     """Headings that are dates: block index → (date, the words after it)."""
+    day_first: bool = False
+    """The file writes `NN/NN/YYYY` dates day first."""
 
 
 @dataclass(slots=True)
@@ -100,7 +108,9 @@ def _next_content(blocks: list[Block], index: int) -> int:
     return -1
 
 
-def category_date(blocks: list[Block], index: int) -> tuple[date, int] | None:
+def category_date(
+    blocks: list[Block], index: int, *, day_first: bool = False
+) -> tuple[date, int] | None:
     """The date on the line right after heading `index`, if that line is only a date.
 
     Returns the date and the index of the block that holds it.
@@ -111,7 +121,7 @@ def category_date(blocks: list[Block], index: int) -> tuple[date, int] | None:
     following = blocks[position]
     if following.kind != "para" or following.depth != 0:
         return None
-    found = only_date(following.text.split("\n", 1)[0])
+    found = only_date(following.text.split("\n", 1)[0], day_first=day_first)
     return (found, position) if found else None
 
 
@@ -132,7 +142,7 @@ def _best_level(levels: Counter[int], totals: Counter[int]) -> tuple[int, int] |
 
 
 def heading_dates(
-    blocks: list[Block], headings: list[int], file_year: int | None
+    blocks: list[Block], headings: list[int], file_year: int | None, *, day_first: bool = False
 ) -> dict[int, tuple[date, str]]:
     """The headings that are dates, with the words after the date.
 
@@ -146,7 +156,7 @@ def heading_dates(
         block = blocks[index]
         while years and years[-1][0] >= block.level:
             years.pop()
-        full = date_prefix(block.text)
+        full = date_prefix(block.text, day_first=day_first)
         if full is not None:
             found[index] = full
             continue
@@ -170,7 +180,11 @@ def detect(
     """Decide the layout of a file from its blocks."""
     headings = _headings(blocks)
     totals = Counter(blocks[index].level for index in headings)
-    dates = heading_dates(blocks, headings, file_year)
+    day_first = slash_dates_day_first(
+        [blocks[i].text for i in headings]
+        + [b.text for b in blocks if b.kind == "para" and b.depth == 0 and len(b.text) < 40]
+    )
+    dates = heading_dates(blocks, headings, file_year, day_first=day_first)
     dated: Counter[int] = Counter()
     category: Counter[int] = Counter()
     lessons: Counter[int] = Counter()
@@ -179,7 +193,7 @@ def detect(
         text = block.text
         if index in dates:
             dated[block.level] += 1
-        elif category_date(blocks, index) is not None:
+        elif category_date(blocks, index, day_first=day_first) is not None:
             category[block.level] += 1
         elif lesson_heading(text) is not None:
             lessons[block.level] += 1
@@ -207,7 +221,10 @@ def detect(
     if category_found:
         level, count = category_found
         return Layout(
-            CATEGORY, f"{count} headings at level {level} are followed by a date line", level
+            CATEGORY,
+            f"{count} headings at level {level} are followed by a date line",
+            level,
+            day_first=day_first,
         )
     lessons_found = candidates[LESSONS]
     if lessons_found and lessons_found[1] >= 2:
@@ -319,7 +336,7 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
     elif layout.name == CATEGORY and block.level == layout.level:
         name = _EMOJI_PREFIX.sub("", text).strip()
         heading.category = name or text
-        found_date = category_date(blocks, index)
+        found_date = category_date(blocks, index, day_first=layout.day_first)
         if found_date is not None:
             heading.date = found_date[0]
             heading.date_line = found_date[1]
