@@ -395,3 +395,26 @@ def test_notes_are_never_modified(
 
     assert _snapshot(log_dir) == before
     assert sorted(p.name for p in log_dir.iterdir()) == sorted([*names_before, ".tilbook"])
+
+
+def test_concurrent_index_runs_wait_for_each_other(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "log"
+    root.mkdir()
+    for number in range(60):
+        (root / f"note-{number:02d}.md").write_text(
+            f"## 2024-01-{number % 28 + 1:02d}\n\n(#T) Entry {number} about einsum.\n",
+            encoding="utf-8",
+        )
+    command = [sys.executable, "-m", "tilbook", "index", str(root), "--json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert "interrupted" not in "".join(outputs)
+    import json as _json
+
+    reports = [_json.loads(output) for output in outputs]
+    assert sorted(report["parsed"] for report in reports) == [0, 0, 60]
+    assert all(report["entries"] == 60 for report in reports)

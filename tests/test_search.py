@@ -296,3 +296,14 @@ def test_snippet_without_match() -> None:
     assert snippet.highlights == []
     assert snippet.text.endswith("…")
     assert make_snippet("short", []).text == "short"
+
+
+def test_an_impossible_date_filter_is_searched_as_words() -> None:
+    from tilbook.search import parse_query
+
+    for text in ("since:2024-13 loss", "until:2024-02-30 loss", "since:soon loss"):
+        query = parse_query(text)
+        assert query.since is None
+        assert query.until is None
+        assert [term.text for term in query.terms][-1] == "loss"
+        assert len(query.terms) == 2

@@ -259,3 +259,15 @@ def test_done_refuses_a_line_that_no_longer_holds_the_todo(tmp_path: Path) -> No
     lines = (tmp_path / "j.md").read_bytes().decode().replace("\r", "\n").splitlines()
     assert "- [x] read the DDPM paper" in lines
     assert "- [ ] DDPM paper" in lines
+
+
+def test_org_style_todo_items(tmp_path: Path) -> None:
+    (tmp_path / "org.md").write_text(
+        "## 2024-06-01\n\n- TODO [#A] write the blog post\n- DONE read the LoRA paper\n",
+        encoding="utf-8",
+    )
+    items = {i["text"]: i for i in agenda(tmp_path, "--all")}
+    assert items["write the blog post"]["done"] is False
+    assert items["read the LoRA paper"]["done"] is True
+    tags = json.loads(run(tmp_path, "tags", "--json", stdout_only=True))
+    assert tags == []  # the [#A] priority is not a tag

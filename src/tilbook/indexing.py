@@ -14,16 +14,18 @@ import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tilbook.model import IndexWarning, ParsedFile
 from tilbook.parse import PARSER_VERSION, parse_source
 from tilbook.settings import Settings
-from tilbook.sources import FileStat, read_source, walk
+from tilbook.sources import TILBOOK_DIR, FileStat, read_source, walk
 from tilbook.store.base import FileState, Store
 
 BATCH_FILES = 200
+LOCK_NAME = "index.lock"
 MAX_WORKERS = 4
 PARALLEL_BYTES = 2_000_000
 """Below this much text to read, starting worker processes costs more than it saves."""
@@ -61,6 +63,36 @@ def sync(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Index every note file of `root` that changed since the last run."""
+    with _exclusive(root):
+        return _sync(root, store, settings, full=full, progress=progress)
+
+
+@contextmanager
+def _exclusive(root: Path) -> Iterator[None]:
+    """One indexing run at a time per log folder (others wait), across processes."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    folder = root / TILBOOK_DIR
+    folder.mkdir(exist_ok=True)
+    with open(folder / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _sync(
+    root: Path,
+    store: Store,
+    settings: Settings,
+    *,
+    full: bool,
+    progress: Progress | None,
+) -> SyncReport:
     started = time.perf_counter()
     report = SyncReport()
     recovering = store.get_meta(_RUN_MARKER) == "1"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
 MAX_TERMS = 32
 
@@ -83,14 +84,18 @@ class Query:
 
 
 def _normalise_date(value: str, *, end: bool) -> str | None:
+    """`2024`, `2024-03` or `2024-03-14` as the first (or last) day it covers; else None."""
     value = value.strip()
     if not _DATE.match(value):
         return None
-    if len(value) == 4:
-        return value + ("-12-31" if end else "-01-01")
+    full = value + ("-12-31" if end else "-01-01") if len(value) == 4 else value
     if len(value) == 7:
-        return value + ("-31" if end else "-01")
-    return value
+        full = value + ("-31" if end else "-01")
+    try:
+        date.fromisoformat(full if len(value) != 7 else value + "-01")
+    except ValueError:
+        return None  # not a real date: the words are searched as typed
+    return full
 
 
 def parse_query(text: str) -> Query:

@@ -15,7 +15,7 @@ from tilbook.extract.links import link_kind, paper_id, paper_title
 from tilbook.model import Link, Paper, Question, Target, Term, Todo
 from tilbook.parse.blocks import BREAK, ENTRY_MARKER, TEXT, Block
 
-TAG = re.compile(r"(?<![\w&#/\\])#(\w[\w\-]*)")
+TAG = re.compile(r"(?<![\w&#/\\\[])#(\w[\w\-]*)")
 
 
 def tags_in(text: str) -> list[str]:
@@ -79,6 +79,8 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s+")
 _MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
+_ORG_KEYWORD = re.compile(r"^(TODO|DONE)\s+(?:\[#[A-Z]\]\s+)?(\S.*)$")
+"""An org-mode style item: `TODO write the blog post`, `DONE [#A] read the paper`."""
 _DONE_MARK = ("✅", "✔", "☑")
 
 
@@ -95,6 +97,8 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             line_todo = _TODO_LINE.match(text)
             if block.task is not None:
                 todos.append(Todo(text, block.task, block.line))
+            elif org := _ORG_KEYWORD.match(text):
+                todos.append(Todo(org.group(2).strip(), org.group(1) == "DONE", block.line))
             elif TODO in under or line_todo:
                 if line_todo and TODO not in under:
                     text = line_todo.group(1).strip()

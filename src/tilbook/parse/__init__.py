@@ -17,7 +17,7 @@ from tilbook.parse.dates import date_prefix, filename_date, year_in
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 from tilbook.sources import SourceText
 
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -166,7 +166,7 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
         block = blocks[index]
         if index == segment_.start and block.kind == "heading" and not segment_.marker:
             continue
-        if block.kind not in ("para", "item", "heading", "table"):
+        if block.kind not in ("para", "item", "heading"):
             continue
         text = _title_text(block)
         if segment_.marker and index == segment_.start:
