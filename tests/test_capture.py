@@ -315,3 +315,26 @@ def test_a_date_the_parser_cannot_read_back_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "1900 to 2200" in result.output
     assert (tmp_path / "notes.md").read_text() == ATX_OLDEST_FIRST
+
+
+def test_day_first_log_gets_a_day_first_heading(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "diary.md", "# Diary\n\n## 14/03/2024\n\nOne.\n\n## 03/04/2024\n\nTwo.\n"
+    )
+    before = path.read_bytes()
+    run(tmp_path, "add", "--date", "2024-04-05", "Three.")
+    assert_inserted(before, path.read_bytes(), "\n## 05/04/2024\n\nThree.\n")
+    dates = [e["date"] for e in json.loads(run(tmp_path, "entries", "--json"))]
+    assert dates == ["2024-04-05", "2024-04-03", "2024-03-14"]
+
+
+@pytest.mark.parametrize(
+    ("sample", "day_first", "expected"),
+    [
+        ("14/03/2024", True, "23/11/2026"),
+        ("03/14/2024", False, "11/23/2026"),
+        ("18.08.2023", False, "23.11.2026"),
+    ],
+)
+def test_format_slash_and_dot_dates(sample: str, day_first: bool, expected: str) -> None:
+    assert format_date_like(sample, date(2026, 11, 23), day_first=day_first) == expected

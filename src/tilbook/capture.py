@@ -22,7 +22,7 @@ from tilbook.extract import tags_in, unique
 from tilbook.model import Entry, ParsedFile
 from tilbook.parse import blank_front_matter, parse_source
 from tilbook.parse.blocks import ENTRY_MARKER, Block, parse_blocks
-from tilbook.parse.dates import MAX_YEAR, MIN_YEAR, date_prefix
+from tilbook.parse.dates import MAX_YEAR, MIN_YEAR, date_prefix, slash_dates_day_first
 from tilbook.parse.layouts import CATEGORY, DATED, category_date
 from tilbook.sources import source_from_text
 from tilbook.store.base import EntryFilter, EntrySummary, Store
@@ -58,6 +58,8 @@ class Journal:
     days: list[DayHeading]
     newest_first: bool
     uses_markers: bool
+    day_first: bool = False
+    """The log writes `NN/NN/YYYY` dates day first."""
 
     @property
     def layout(self) -> str:
@@ -84,7 +86,8 @@ def read_journal(path: Path, source: str) -> Journal:
     parsed_source = source_from_text(source, note.text)
     parsed = parse_source(parsed_source)
     blocks = parse_blocks(blank_front_matter(parsed_source.text, parsed_source.front_matter_lines))
-    days = _day_headings(blocks) if parsed.layout == DATED else []
+    day_first = slash_dates_day_first([b.text for b in blocks if b.kind == "heading"])
+    days = _day_headings(blocks, day_first=day_first) if parsed.layout == DATED else []
     dated = [d.day for d in days] or [
         date.fromisoformat(e.date) for e in parsed.entries if e.date is not None
     ]
@@ -93,15 +96,15 @@ def read_journal(path: Path, source: str) -> Journal:
     uses_markers = parsed.layout == DATED and any(
         ENTRY_MARKER.match(lines[e.line - 1].lstrip("-*+ \t")) for e in parsed.entries
     )
-    return Journal(note, source, parsed, blocks, days, newest_first, uses_markers)
+    return Journal(note, source, parsed, blocks, days, newest_first, uses_markers, day_first)
 
 
-def _day_headings(blocks: list[Block]) -> list[DayHeading]:
+def _day_headings(blocks: list[Block], *, day_first: bool = False) -> list[DayHeading]:
     levels: dict[int, int] = {}
     found = []
     for block in blocks:
         if block.kind == "heading" and block.depth == 0:
-            prefix = date_prefix(block.text)
+            prefix = date_prefix(block.text, day_first=day_first)
             if prefix is not None:
                 levels[block.level] = levels.get(block.level, 0) + 1
                 found.append(
@@ -123,6 +126,8 @@ _MONTHS = [
 ]  # fmt: skip
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _KOREAN_WEEKDAYS = "월화수목금토일"
+_SLASH = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
+_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 _NUMERIC = re.compile(r"(\d{4})(\s?[-./]\s?)(\d{1,2})(\s?[-./]\s?)(\d{1,2})(\.?)")
 _KOREAN = re.compile(r"(\d{4})(\s*년\s*)(\d{1,2})(\s*월\s*)(\d{1,2})(\s*일)")
 _DAY_MONTH = re.compile(r"(\d{1,2})(st|nd|rd|th)?(\s+)([A-Za-z]{3,9})(\.?,?\s+)(\d{4})")
@@ -151,9 +156,9 @@ def _pad(sample: str, value: int) -> str:
     return f"{value:02d}" if len(sample) == 2 else str(value)
 
 
-def format_date_like(sample: str, day: date) -> str:
+def format_date_like(sample: str, day: date, *, day_first: bool = False) -> str:
     """Write `day` the way `sample` writes its date (decorations kept), else ISO."""
-    found = date_prefix(sample)
+    found = date_prefix(sample, day_first=day_first)
     if found is None:
         return day.isoformat()
     # Everything after the date is dropped unless it is only decoration.
@@ -163,6 +168,15 @@ def format_date_like(sample: str, day: date) -> str:
             lambda m: f"{day.year}{m[2]}{_pad(m[3], day.month)}{m[4]}{_pad(m[5], day.day)}{m[6]}",
         ),
         (_KOREAN, lambda m: f"{day.year}{m[2]}{day.month}{m[4]}{day.day}{m[6]}"),
+        (
+            _SLASH,
+            lambda m: (
+                f"{_pad(m[1], day.day)}/{_pad(m[2], day.month)}/{day.year}"
+                if day_first
+                else f"{_pad(m[1], day.month)}/{_pad(m[2], day.day)}/{day.year}"
+            ),
+        ),
+        (_DOTS, lambda m: f"{_pad(m[1], day.day)}.{_pad(m[2], day.month)}.{day.year}"),
         (
             _DAY_MONTH,
             lambda m: (
@@ -247,7 +261,7 @@ def _day_heading(journal: Journal | None, day: date) -> str:
     if journal is None or not journal.days:
         return f"## {day.isoformat()}"
     sample = journal.days[0]
-    text = format_date_like(sample.text, day)
+    text = format_date_like(sample.text, day, day_first=journal.day_first)
     if sample.setext:
         lines = journal.note.lines
         underline = lines[sample.last_line - 1].strip() if sample.last_line > sample.line else ""
