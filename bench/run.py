@@ -461,7 +461,7 @@ HUGO_LAYOUTS = {
 
 def _hugo_site(root: Path, site: Path) -> int:
     """A Hugo site holding the same entries (same Markdown bodies, titles, dates, tags)."""
-    from tilbook.site.reader import read_log
+    from tilbook.website.reader import read_log
 
     store = open_store(root)
     try:
@@ -518,7 +518,7 @@ def _pagefind_run(out: Path) -> tuple[float, float]:
     """Seconds and peak memory (MB) of Pagefind indexing the built site."""
     import resource
 
-    from tilbook.site import pagefind_executable
+    from tilbook.website import pagefind_executable
 
     executable = pagefind_executable()
     if executable is None:
@@ -535,7 +535,7 @@ def _pagefind_run(out: Path) -> tuple[float, float]:
 
 def site_bench(entries: int, workdir: Path, seed: int) -> dict[str, Any]:
     """`tilbook build` at one size: full build, one-entry rebuilds, Pagefind, and Hugo."""
-    from tilbook.site import SiteOptions, build_site
+    from tilbook.website import SiteOptions, build_site
 
     label = size_label(entries)
     root = workdir / f"site-log-{label}"

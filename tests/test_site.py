@@ -1,6 +1,6 @@
 """`tilbook build`: the golden sample site, links, validity, feeds, incremental builds, CLI.
 
-The golden copy of the site built from `sample-log/` lives in `tests/golden/site/`.
+The golden copy of the site built from `sample-log/` lives in `tests/golden/website/`.
 After a deliberate change to the pages, refresh it with
 
     TILBOOK_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_site.py -k golden
@@ -27,11 +27,11 @@ import pytest
 from conftest import Invoke
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
-from tilbook.site import BuildReport, SiteOptions, build_site
 from tilbook.store import open_store
+from tilbook.website import BuildReport, SiteOptions, build_site
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "tests" / "golden" / "site"
+GOLDEN = REPO / "tests" / "golden" / "website"
 SEEDS = REPO.parent / "shared" / "seeds"
 UPDATE = os.environ.get("TILBOOK_UPDATE_GOLDEN") == "1"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -92,7 +92,7 @@ def test_golden_site(sample_site: Path) -> None:
     assert sorted(built) == sorted(stored)
     different = [name for name in built if built[name].read_bytes() != stored[name].read_bytes()]
     assert not different, (
-        f"{len(different)} pages differ from tests/golden/site (first: {different[:5]}); "
+        f"{len(different)} pages differ from tests/golden/website (first: {different[:5]}); "
         "if the change is intended, run TILBOOK_UPDATE_GOLDEN=1 pytest tests/test_site.py"
     )
 
@@ -326,7 +326,7 @@ def test_help_does_not_import_the_renderer() -> None:
         check=True,
     )
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
-    for heavy in ("jinja2", "pygments", "nh3", "latex2mathml", "tilbook.site", "tilbook.render"):
+    for heavy in ("jinja2", "pygments", "nh3", "latex2mathml", "tilbook.website", "tilbook.render"):
         assert heavy not in imported, heavy
 
 
@@ -389,7 +389,7 @@ def test_cli_build_rejects_a_bad_base_url(invoke: Invoke) -> None:
 
 
 def test_cli_build_pagefind_when_installed(invoke: Invoke, log_dir: Path) -> None:
-    from tilbook.site import pagefind_executable
+    from tilbook.website import pagefind_executable
 
     if pagefind_executable() is None:
         pytest.skip("Pagefind is not installed (pip install 'pagefind[bin]')")

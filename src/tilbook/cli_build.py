@@ -1,4 +1,4 @@
-"""`tilbook build`: the static website of the log (logic in `tilbook.site`)."""
+"""`tilbook build`: the static website of the log (logic in `tilbook.website`)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def build(
     """
     from tilbook.errors import SiteError
     from tilbook.settings import load_settings
-    from tilbook.site import SiteOptions, build_site
+    from tilbook.website import SiteOptions, build_site
 
     with opened_log(log) as (root, store):
         settings = load_settings(root)

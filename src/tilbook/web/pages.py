@@ -27,7 +27,7 @@ def environment() -> Environment:
     """The site's templates plus the app's own, which extend the same base layout."""
     from jinja2 import ChoiceLoader, PackageLoader
 
-    from tilbook.site.generator import environment as site_environment
+    from tilbook.website.generator import environment as site_environment
 
     site = site_environment()
     return site.overlay(

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 if TYPE_CHECKING:
-    from tilbook.site.contents import SiteContents
-    from tilbook.site.generator import BodyResult, Page, SiteOptions
     from tilbook.web.app import LogState
     from tilbook.web.security import Csrf
+    from tilbook.website.contents import SiteContents
+    from tilbook.website.generator import BodyResult, Page, SiteOptions
 
 _TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -46,7 +46,7 @@ class SiteView:
 
 def _options(state: LogState) -> SiteOptions:
     from tilbook.settings import load_settings
-    from tilbook.site.generator import SiteOptions
+    from tilbook.website.generator import SiteOptions
 
     settings = load_settings(state.root)
     return SiteOptions(
@@ -64,9 +64,9 @@ def site_view(state: LogState) -> SiteView:
     with view.lock:
         if view.version == state.version and view.contents is not None:
             return view
-        from tilbook.site.contents import build_contents
-        from tilbook.site.generator import assets, pages, search_index
-        from tilbook.site.reader import read_log
+        from tilbook.website.contents import build_contents
+        from tilbook.website.generator import assets, pages, search_index
+        from tilbook.website.reader import read_log
 
         options = _options(state)
         log = read_log(state.root, state.store(), include_private=options.include_private)
@@ -90,8 +90,8 @@ def _body(state: LogState, view: SiteView, index: int) -> BodyResult:
     found = view.bodies.get(index)
     if found is not None:
         return found
-    from tilbook.site.generator import MediaResolver, render_body
-    from tilbook.site.reader import markdown_of
+    from tilbook.website.generator import MediaResolver, render_body
+    from tilbook.website.reader import markdown_of
 
     assert view.contents is not None and view.options is not None
     entry = view.contents.entries[index]
@@ -115,8 +115,8 @@ def _page_for(view: SiteView, path: str) -> Page | None:
 
 
 def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
-    from tilbook.site.generator import ROOT_MARK
     from tilbook.web.pages import app_link, environment
+    from tilbook.website.generator import ROOT_MARK
 
     view = site_view(state)
     path = request.path_params.get("path", "")

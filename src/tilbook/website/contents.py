@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tilbook.render import slugify
-from tilbook.site.reader import EntryRecord, LogContent
+from tilbook.website.reader import EntryRecord, LogContent
 
 RELATED = 5
 """Related entries shown on an entry page."""

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from tilbook.errors import SiteError
-from tilbook.site.generator import BodyResult
-from tilbook.site.reader import EntryRecord
 from tilbook.sources import TILBOOK_DIR
+from tilbook.website.generator import BodyResult
+from tilbook.website.reader import EntryRecord
 
 MANIFEST_VERSION = 2
 

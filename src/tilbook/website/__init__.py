@@ -13,7 +13,7 @@ Entry bodies are rendered by `tilbook.render`, the one renderer the web app uses
 
 from __future__ import annotations
 
-from tilbook.site.build import BuildReport, build_site, pagefind_executable
-from tilbook.site.generator import SiteOptions
+from tilbook.website.build import BuildReport, build_site, pagefind_executable
+from tilbook.website.generator import SiteOptions
 
 __all__ = ["BuildReport", "SiteOptions", "build_site", "pagefind_executable"]

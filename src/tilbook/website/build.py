@@ -15,8 +15,9 @@ from pathlib import Path
 
 from tilbook.model import IndexWarning
 from tilbook.render import RENDERER_VERSION
-from tilbook.site.contents import SiteContents, build_contents
-from tilbook.site.generator import (
+from tilbook.store.base import Store
+from tilbook.website.contents import SiteContents, build_contents
+from tilbook.website.generator import (
     BodyResult,
     MediaResolver,
     Page,
@@ -28,8 +29,8 @@ from tilbook.site.generator import (
     search_index,
     search_index_key,
 )
-from tilbook.site.reader import markdown_of, read_log
-from tilbook.site.writer import (
+from tilbook.website.reader import markdown_of, read_log
+from tilbook.website.writer import (
     Manifest,
     check_out_folder,
     copy_file,
@@ -37,7 +38,6 @@ from tilbook.site.writer import (
     remove_outputs,
     write_file,
 )
-from tilbook.store.base import Store
 
 SEARCH_INDEX = "assets/search-index.js"
 PARALLEL_PAGES = 400

@@ -21,8 +21,8 @@ from urllib.parse import quote, unquote
 
 from tilbook import __version__
 from tilbook.render import RENDERER_VERSION, render_markdown
-from tilbook.site.contents import SiteContents, SiteEntry
 from tilbook.sources import TILBOOK_DIR
+from tilbook.website.contents import SiteContents, SiteEntry
 
 if TYPE_CHECKING:
     from jinja2 import Environment
