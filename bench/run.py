@@ -34,11 +34,11 @@ from typing import Any, TextIO
 
 from tilbook import __version__ as tilbook_version
 from tilbook.indexing import SyncReport, sync
-from tilbook.search import parse_query
+from tilbook.notes.files import TILBOOK_DIR
 from tilbook.settings import load_settings
-from tilbook.sources import TILBOOK_DIR
 from tilbook.store import open_store
 from tilbook.store.base import Store
+from tilbook.store.query import parse_query
 
 DEFAULT_SIZES = (10_000, 100_000)
 QUICK_SIZES = (10_000,)
@@ -461,7 +461,7 @@ HUGO_LAYOUTS = {
 
 def _hugo_site(root: Path, site: Path) -> int:
     """A Hugo site holding the same entries (same Markdown bodies, titles, dates, tags)."""
-    from tilbook.website.reader import read_log
+    from tilbook.staticsite.reader import read_log
 
     store = open_store(root)
     try:
@@ -518,7 +518,7 @@ def _pagefind_run(out: Path) -> tuple[float, float]:
     """Seconds and peak memory (MB) of Pagefind indexing the built site."""
     import resource
 
-    from tilbook.website import pagefind_executable
+    from tilbook.staticsite import pagefind_executable
 
     executable = pagefind_executable()
     if executable is None:
@@ -535,7 +535,7 @@ def _pagefind_run(out: Path) -> tuple[float, float]:
 
 def site_bench(entries: int, workdir: Path, seed: int) -> dict[str, Any]:
     """`tilbook build` at one size: full build, one-entry rebuilds, Pagefind, and Hugo."""
-    from tilbook.website import SiteOptions, build_site
+    from tilbook.staticsite import SiteOptions, build_site
 
     label = size_label(entries)
     root = workdir / f"site-log-{label}"

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from conftest import Invoke, write_notes
 from tilbook.cli import main
 from tilbook.indexing import sync
-from tilbook.search import parse_query
 from tilbook.settings import SETTINGS, load_settings
 from tilbook.store import index_path, open_store
+from tilbook.store.query import parse_query
 from tilbook.store.sqlite import SQLiteStore
 
 GOOD = {
@@ -246,7 +246,7 @@ def test_file_vanishing_between_walk_and_read(good_log: Path) -> None:
 def test_file_unreadable_at_open(good_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    import tilbook.sources
+    import tilbook.notes.files
 
     real_open = builtins.open
 
@@ -255,7 +255,7 @@ def test_file_unreadable_at_open(good_log: Path, monkeypatch: pytest.MonkeyPatch
             raise FileNotFoundError(2, "No such file or directory")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(tilbook.sources, "open", flaky_open, raising=False)
+    monkeypatch.setattr(tilbook.notes.files, "open", flaky_open, raising=False)
     root = good_log.resolve()
     store = open_store(root)
     try:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tilbook.capture import add_entry, format_date_like, split_trailing_tags
 from tilbook.cli import main
-from tilbook.edits import FileChangedError, insert_text, read_note
+from tilbook.features.capture import add_entry, format_date_like, split_trailing_tags
+from tilbook.notes.writes import FileChangedError, insert_text, read_note
 
 TODAY = date.today().isoformat()
 

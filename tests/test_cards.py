@@ -14,15 +14,26 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import NOTES, Invoke
-from tilbook.cards import card_key, cards_of_file, inline_cards, normalise_front, sync_cards
 from tilbook.cli import main
+from tilbook.features.cards.deck import (
+    card_key,
+    cards_of_file,
+    inline_cards,
+    normalise_front,
+    sync_cards,
+)
+from tilbook.features.cards.review import answer_card, make_scheduler
+from tilbook.features.questions import (
+    answer_question,
+    list_questions,
+    question_key,
+    reopen_question,
+)
 from tilbook.indexing import sync
-from tilbook.parse import blank_front_matter, parse_source
+from tilbook.notes.files import source_from_text
 from tilbook.parse.blocks import parse_blocks
-from tilbook.questions import answer_question, list_questions, question_key, reopen_question
-from tilbook.review import answer_card, make_scheduler
+from tilbook.reading import blank_front_matter, parse_source
 from tilbook.settings import Settings, load_settings
-from tilbook.sources import source_from_text
 from tilbook.store import open_store
 from tilbook.store.base import EntryFilter, Store
 from tilbook.store.reviews import ReviewStore, StoredCard, review_store

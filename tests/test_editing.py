@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tilbook.editing import EditConflict, entry_source, save_entry_source
+from tilbook.features.editing import EditConflict, entry_source, save_entry_source
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
 from tilbook.store import open_store
-from tilbook.web.security import confined_path, host_name
+from tilbook.webapp.security import confined_path, host_name
 
 LOG = """---
 title: Log
@@ -152,7 +152,7 @@ def test_a_span_that_no_longer_holds_the_entry_is_refused(tmp_path: Path) -> Non
 def test_read_only_hard_linked_and_symlinked_notes(tmp_path: Path) -> None:
     import os
 
-    from tilbook.edits import NotWritableError, insert_text, read_note
+    from tilbook.notes.writes import NotWritableError, insert_text, read_note
 
     target = tmp_path / "archive" / "2024.md"
     target.parent.mkdir()

@@ -22,7 +22,16 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 from click.testing import CliRunner, Result
 
 from tilbook.cli import main
-from tilbook.paper_metadata import (
+from tilbook.features.papers.mentions import (
+    AmbiguousPaperId,
+    PaperItem,
+    PaperNotFound,
+    assign_citation_keys,
+    find_paper,
+    latex_escape,
+    to_bibtex,
+)
+from tilbook.features.papers.metadata import (
     ARXIV_INTERVAL,
     CSL_JSON,
     DOI_INTERVAL,
@@ -36,15 +45,6 @@ from tilbook.paper_metadata import (
     parse_arxiv_feed,
     parse_csl_json,
     split_name,
-)
-from tilbook.papers import (
-    AmbiguousPaperId,
-    PaperItem,
-    PaperNotFound,
-    assign_citation_keys,
-    find_paper,
-    latex_escape,
-    to_bibtex,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "papers"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tilbook.model import ParsedFile
-from tilbook.parse import parse_source
-from tilbook.sources import source_from_text
+from tilbook.notes.files import source_from_text
+from tilbook.reading import parse_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parse"
 CASES = sorted(FIXTURES.glob("*.md"))

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tilbook.indexing import sync
-from tilbook.parse import parse_source
-from tilbook.search import parse_query
+from tilbook.notes.files import source_from_text
+from tilbook.reading import parse_source
 from tilbook.settings import load_settings
-from tilbook.sources import source_from_text
 from tilbook.store import open_store
 from tilbook.store.base import FileState, Store
+from tilbook.store.query import parse_query
 
 SETTINGS = settings(
     max_examples=100,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tilbook.inspection import inspect_file
-from tilbook.render import entry_body, render_markdown, slugify, tex_to_mathml
+from tilbook.reading import inspect_file
+from tilbook.render.html import entry_body, render_markdown, slugify, tex_to_mathml
 
 
 def test_math_becomes_mathml() -> None:

@@ -20,11 +20,10 @@ from click.testing import CliRunner, Result
 
 from conftest import Invoke
 from test_cards import INLINE, cards_by_front, review_twice, reviews_of
-from tilbook import review as review_module
-from tilbook.card_render import card_html, card_renderable
-from tilbook.cards import card_key
 from tilbook.cli import main
-from tilbook.review import (
+from tilbook.features.cards import review as review_module
+from tilbook.features.cards.deck import card_key
+from tilbook.features.cards.review import (
     OPTIMIZER_MIN_REVIEWS,
     answer_card,
     card_number,
@@ -33,6 +32,7 @@ from tilbook.review import (
     review_stats,
     utc_now,
 )
+from tilbook.render.terminal import card_html, card_renderable
 from tilbook.store.migrations import MIGRATIONS, schema_version
 from tilbook.store.reviews import ReviewRecord
 

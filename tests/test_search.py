@@ -11,10 +11,10 @@ import pytest
 
 from conftest import write_notes
 from tilbook.indexing import sync
-from tilbook.search import Query, Term, cjk_grams, make_snippet, parse_query, split_scripts
 from tilbook.settings import load_settings
 from tilbook.store import open_store
 from tilbook.store.base import SearchHit, Store
+from tilbook.store.query import Query, Term, cjk_grams, make_snippet, parse_query, split_scripts
 
 SEARCH_NOTES = {
     "til.md": (
@@ -299,7 +299,7 @@ def test_snippet_without_match() -> None:
 
 
 def test_an_impossible_date_filter_is_searched_as_words() -> None:
-    from tilbook.search import parse_query
+    from tilbook.store.query import parse_query
 
     for text in ("since:2024-13 loss", "until:2024-02-30 loss", "since:soon loss"):
         query = parse_query(text)

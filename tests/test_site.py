@@ -1,6 +1,6 @@
 """`tilbook build`: the golden sample site, links, validity, feeds, incremental builds, CLI.
 
-The golden copy of the site built from `sample-log/` lives in `tests/golden/website/`.
+The golden copy of the site built from `sample-log/` lives in `tests/golden/staticsite/`.
 After a deliberate change to the pages, refresh it with
 
     TILBOOK_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_site.py -k golden
@@ -27,11 +27,11 @@ import pytest
 from conftest import Invoke
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
+from tilbook.staticsite import BuildReport, SiteOptions, build_site
 from tilbook.store import open_store
-from tilbook.website import BuildReport, SiteOptions, build_site
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "tests" / "golden" / "website"
+GOLDEN = REPO / "tests" / "golden" / "staticsite"
 SEEDS = REPO.parent / "shared" / "seeds"
 UPDATE = os.environ.get("TILBOOK_UPDATE_GOLDEN") == "1"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -92,7 +92,7 @@ def test_golden_site(sample_site: Path) -> None:
     assert sorted(built) == sorted(stored)
     different = [name for name in built if built[name].read_bytes() != stored[name].read_bytes()]
     assert not different, (
-        f"{len(different)} pages differ from tests/golden/website (first: {different[:5]}); "
+        f"{len(different)} pages differ from tests/golden/staticsite (first: {different[:5]}); "
         "if the change is intended, run TILBOOK_UPDATE_GOLDEN=1 pytest tests/test_site.py"
     )
 
@@ -309,11 +309,11 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     wheel = next(tmp_path.glob("tilbook-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in (REPO / "src/tilbook/templates").iterdir():
-        assert f"tilbook/templates/{template.name}" in names
-    for static in (REPO / "src/tilbook/static").iterdir():
-        assert f"tilbook/static/{static.name}" in names
-    for folder in ("web/templates", "web/static"):
+    for template in (REPO / "src/tilbook/staticsite/templates").iterdir():
+        assert f"tilbook/staticsite/templates/{template.name}" in names
+    for static in (REPO / "src/tilbook/staticsite/static").iterdir():
+        assert f"tilbook/staticsite/static/{static.name}" in names
+    for folder in ("webapp/templates", "webapp/static"):
         for shipped in (REPO / "src/tilbook" / folder).iterdir():
             assert f"tilbook/{folder}/{shipped.name}" in names, f"{folder}/{shipped.name}"
 
@@ -326,7 +326,14 @@ def test_help_does_not_import_the_renderer() -> None:
         check=True,
     )
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
-    for heavy in ("jinja2", "pygments", "nh3", "latex2mathml", "tilbook.website", "tilbook.render"):
+    for heavy in (
+        "jinja2",
+        "pygments",
+        "nh3",
+        "latex2mathml",
+        "tilbook.staticsite",
+        "tilbook.render.html",
+    ):
         assert heavy not in imported, heavy
 
 
@@ -389,7 +396,7 @@ def test_cli_build_rejects_a_bad_base_url(invoke: Invoke) -> None:
 
 
 def test_cli_build_pagefind_when_installed(invoke: Invoke, log_dir: Path) -> None:
-    from tilbook.website import pagefind_executable
+    from tilbook.staticsite import pagefind_executable
 
     if pagefind_executable() is None:
         pytest.skip("Pagefind is not installed (pip install 'pagefind[bin]')")

@@ -16,8 +16,8 @@ import pytest
 from chromium import chromium, dump_dom, screenshot
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
+from tilbook.staticsite import SiteOptions, build_site
 from tilbook.store import open_store
-from tilbook.website import SiteOptions, build_site
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRY_WITH_MATH_AND_CODE = "2024/06/02/rlhf-in-one-page/index.html"
@@ -105,7 +105,7 @@ def test_pages_need_no_javascript(site: Path) -> None:
 
 
 def test_pagefind_answers_over_http(tmp_path: Path) -> None:
-    from tilbook.website import pagefind_executable
+    from tilbook.staticsite import pagefind_executable
 
     chromium()
     if pagefind_executable() is None:

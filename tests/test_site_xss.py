@@ -18,10 +18,10 @@ import pytest
 
 from chromium import chromium, dump_dom
 from tilbook.indexing import sync
-from tilbook.render import render_markdown
+from tilbook.render.html import render_markdown
 from tilbook.settings import load_settings
+from tilbook.staticsite import SiteOptions, build_site
 from tilbook.store import open_store
-from tilbook.website import SiteOptions, build_site
 
 RUN = "document.documentElement.setAttribute('data-pwned','yes')"
 """What every payload does when it runs."""

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tilbook.cli import main
-from tilbook.stats import (
+from tilbook.features.stats import (
     LogStats,
     Streak,
     draw_stats,
@@ -28,7 +28,7 @@ from tilbook.stats import (
     streaks,
     week_key,
 )
-from tilbook.targets import configured_target, key_words
+from tilbook.features.targets import configured_target, key_words
 
 # Days with entries: Jan 15; Mar 1-3 (a 3-day run); Mar 5; Mar 8-9 (2 days); Mar 20 (two entries).
 JOURNAL = """\

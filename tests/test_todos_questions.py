@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tilbook.cli import main
-from tilbook.todos import normalise, similarity_score
+from tilbook.features.agenda import normalise, similarity_score
 
 WEEKLY = """# Week 1
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tilbook.web.app import create_app
+from tilbook.webapp.app import create_app
 
 JOURNAL = """---
 title: Web log

@@ -35,7 +35,7 @@ playwright_api = pytest.importorskip(
 )
 import uvicorn  # noqa: E402
 
-from tilbook.web.app import create_app  # noqa: E402
+from tilbook.webapp.app import create_app  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 LAUNCH_ARGS = [

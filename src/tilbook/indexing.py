@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tilbook.model import IndexWarning, ParsedFile
-from tilbook.parse import PARSER_VERSION, parse_source
+from tilbook.notes.files import TILBOOK_DIR, FileStat, read_source, walk
+from tilbook.reading import PARSER_VERSION, parse_source
 from tilbook.settings import Settings
-from tilbook.sources import TILBOOK_DIR, FileStat, read_source, walk
 from tilbook.store.base import FileState, Store
 
 BATCH_FILES = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tilbook.sources import TILBOOK_DIR
+from tilbook.notes.files import TILBOOK_DIR
 from tilbook.store.base import Store
 
 INDEX_NAME = "index.db"

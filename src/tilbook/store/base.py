@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tilbook.model import Answer, Entry, IndexWarning, ParsedFile
-from tilbook.search import Query, Snippet
-from tilbook.search import Term as QueryTerm
+from tilbook.store.query import Query, Snippet
+from tilbook.store.query import Term as QueryTerm
 
 
 @dataclass(slots=True, frozen=True)

@@ -96,7 +96,7 @@ MIGRATIONS: list[str] = [
     # identity of the question so that re-indexing keeps them.
     """
     -- NOTE: question_key = hash(source file, normalised question text); see
-    -- tilbook.questions.question_key. Either entry_id or note says what answers it.
+    -- tilbook.features.questions.question_key. Either entry_id or note says what answers it.
     CREATE TABLE answers (
         question_key TEXT PRIMARY KEY,
         source TEXT NOT NULL,
@@ -110,7 +110,7 @@ MIGRATIONS: list[str] = [
     # keyed by the card's stable identity so that re-indexing and --rebuild keep them.
     """
     -- NOTE: one row per card ever made from the notes. key = hash(source file,
-    -- normalised front), see tilbook.cards.card_key: re-indexing, moving the entry
+    -- normalised front), see tilbook.features.cards.deck.card_key: re-indexing, moving the entry
     -- within its file or editing the back keep the row. The content columns mirror
     -- the notes at the last card sync. A card whose text left the notes is suspended
     -- (suspended_at set), never deleted, so its history is there when the text returns.

@@ -2,7 +2,7 @@
 
 Review state is the one thing in the index that is not derived from the notes,
 so it lives in tables of its own, keyed by a card's stable identity (see
-`tilbook.cards.card_key`), never by a row id. `SQLiteReviews`
+`tilbook.features.cards.deck.card_key`), never by a row id. `SQLiteReviews`
 (`tilbook.store.sqlite_reviews`) implements this protocol on the embedded
 index; a server store can implement it on its own tables.
 """

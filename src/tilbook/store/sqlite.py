@@ -23,8 +23,6 @@ from tilbook.model import (
     Term,
     Todo,
 )
-from tilbook.search import Query, cjk_grams, has_cjk, make_snippet, split_scripts
-from tilbook.search import Term as QueryTerm
 from tilbook.store.base import (
     EntryDate,
     EntryFilter,
@@ -35,6 +33,8 @@ from tilbook.store.base import (
     TagCount,
 )
 from tilbook.store.migrations import migrate
+from tilbook.store.query import Query, cjk_grams, has_cjk, make_snippet, split_scripts
+from tilbook.store.query import Term as QueryTerm
 
 _WORD_COLUMNS = "{title body tags}"
 RANK_CANDIDATES = 2000

@@ -8,13 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from tilbook.store.reviews import (
-    CardContent,
-    ReconcileReport,
-    ReviewRecord,
-    Schedule,
-    StoredCard,
-)
+from tilbook.store.reviews import CardContent, ReconcileReport, ReviewRecord, Schedule, StoredCard
 from tilbook.store.sqlite import SQLiteStore
 
 _PARAMETERS_META = "review_parameters"

@@ -1,0 +1,313 @@
+"""Commands that write to the log and follow it through: add, today, todo, questions."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from tilbook.cli.options import (
+    check_date,
+    console,
+    handle_errors,
+    inherited_log,
+    json_option,
+    log_option,
+    opened_log,
+    print_json,
+)
+
+
+def _day(value: str | None) -> date:
+    checked = check_date(value, "--date")
+    return date.fromisoformat(checked) if checked else date.today()
+
+
+def _reindex(root: Path) -> None:
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store
+
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+    finally:
+        store.close()
+
+
+def _entry_id(root: Path, source: str, line: int) -> str | None:
+    from tilbook.features.capture import entry_at
+    from tilbook.store import open_store
+
+    store = open_store(root)
+    try:
+        found = entry_at(store, source, line)
+    finally:
+        store.close()
+    return found.id if found else None
+
+
+@click.command()
+@click.argument("text")
+@log_option
+@click.option("--file", "file", metavar="PATH", help="Write to this file (relative to the log).")
+@click.option("--date", "day", metavar="DATE", help="The entry's date (default: today).")
+@click.option("--title", help="A title line for the entry.")
+@click.option("--category", help="Category heading to use (category-dated logs).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the entry (repeatable).")
+@json_option
+@handle_errors
+def add(
+    text: str,
+    log: Path,
+    file: str | None,
+    day: str | None,
+    title: str | None,
+    category: str | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Add an entry to the journal, in the journal's own style.
+
+    TEXT is the entry (`#Tags` at its end become the entry's tags); `-` reads
+    it from standard input. The entry goes under the date's heading, which is
+    created when missing, in the file's order (newest or oldest first).
+    """
+    from tilbook.features.capture import add_entry, journal_source
+    from tilbook.settings import load_settings
+
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip() and not title:
+        raise click.UsageError("the entry is empty: give TEXT, or - to read it from stdin")
+    with opened_log(log) as (root, store):
+        source = file or journal_source(store, load_settings(root)["journal"])
+    capture = add_entry(
+        root, source, text, day=_day(day), tags=list(tags), title=title, category=category
+    )
+    _reindex(root)
+    entry_id = _entry_id(root, capture.source, capture.line)
+    if as_json:
+        print_json(
+            {
+                "source": capture.source,
+                "line": capture.line,
+                "entry": entry_id,
+                "created_file": capture.created_file,
+                "created_day": capture.created_day,
+            }
+        )
+        return
+    made = " (new file)" if capture.created_file else " (new day)" if capture.created_day else ""
+    click.echo(
+        f"Added to {capture.source}:{capture.line}{made}"
+        + (f" — entry {entry_id}" if entry_id else "")
+    )
+
+
+@click.command()
+@log_option
+@click.option("--file", "file", metavar="PATH", help="The journal file (relative to the log).")
+@click.option("--category", help="Category heading for a new entry (category-dated logs).")
+@handle_errors
+def today(log: Path, file: str | None, category: str | None) -> None:
+    """Open $EDITOR at today's entry (creating today's heading when missing).
+
+    The file is indexed again when the editor exits.
+    """
+    from tilbook.features.capture import add_entry, journal_source
+    from tilbook.settings import load_settings
+
+    with opened_log(log) as (root, store):
+        source = file or journal_source(store, load_settings(root)["journal"])
+    capture = add_entry(root, source, "", day=date.today(), category=category)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    command = [*shlex.split(editor), f"+{capture.line}", str(root / capture.source)]
+    try:
+        status = subprocess.call(command)
+    except FileNotFoundError as error:
+        raise click.ClickException(
+            f"cannot start the editor {editor!r}: set $EDITOR (e.g. EDITOR=nano)"
+        ) from error
+    _reindex(root)
+    if status != 0:
+        raise click.ClickException(f"the editor exited with status {status}")
+    click.echo(f"{capture.source}:{capture.line} indexed.")
+
+
+# -- TODO agenda ------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@log_option
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only TODOs of entries with TAG.")
+@click.option("--since", metavar="DATE", help="Only TODOs first written on or after DATE.")
+@click.option(
+    "--stale",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Only TODOs carried forward N or more times.",
+)
+@click.option("--all", "include_done", is_flag=True, help="Include TODOs that are done.")
+@json_option
+@click.pass_context
+@handle_errors
+def todo(
+    ctx: click.Context,
+    log: Path,
+    tags: tuple[str, ...],
+    since: str | None,
+    stale: int,
+    include_done: bool,
+    as_json: bool,
+) -> None:
+    """The TODO agenda: open TODOs across the whole log, oldest first.
+
+    A TODO copied into later lists (even slightly reworded) is one task;
+    "carried" counts the later lists that repeat it unfinished.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from tilbook.features.agenda import agenda
+    from tilbook.settings import load_settings
+
+    with opened_log(log) as (root, store):
+        items = agenda(
+            store,
+            similarity=int(load_settings(root)["todo_similarity"]),
+            tags=list(tags),
+            since=check_date(since, "--since"),
+            stale=stale,
+            include_done=include_done,
+        )
+    if as_json:
+        print_json([item.to_dict() for item in items])
+        return
+    if not items:
+        click.echo("Nothing to do: no open TODOs match.", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, expand=True)
+    table.add_column("id", style="dim", no_wrap=True, width=8)
+    table.add_column("todo", ratio=4, overflow="fold")
+    table.add_column("first seen", ratio=2, overflow="fold")
+    table.add_column("carried", justify="right", width=7)
+    for item in items:
+        first = item.first
+        when = first.entry.date or first.entry.title
+        where = f"{when} · {first.entry.source}:{first.line}"
+        mark = "[green]✓[/] " if item.done else ""
+        table.add_row(item.id, mark + item.text, where, str(item.carried) if item.carried else "")
+    console().print(table)
+
+
+@todo.command("done")
+@click.argument("todo_id", metavar="ID")
+@log_option
+@click.option("--all-copies", is_flag=True, help="Also tick every earlier unfinished copy.")
+@handle_errors
+def todo_done(todo_id: str, log: Path, all_copies: bool) -> None:
+    """Mark TODO ID done in its file (`[ ]` → `[x]`, or the done prefix on a bullet)."""
+    from tilbook.features.agenda import agenda, find_item, mark_done
+    from tilbook.settings import load_settings
+
+    log = inherited_log(log)
+    with opened_log(log) as (root, store):
+        settings = load_settings(root)
+        items = agenda(store, similarity=int(settings["todo_similarity"]), include_done=True)
+        item = find_item(items, todo_id)
+    marked = mark_done(root, item, all_copies=all_copies, prefix=str(settings["todo_done_prefix"]))
+    _reindex(root)
+    for change in marked:
+        click.echo(f"{change.source}:{change.line}: {change.after.strip()}")
+
+
+@todo.command("add")
+@click.argument("text")
+@log_option
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag it (repeatable).")
+@click.option("--file", "file", metavar="PATH", help="The journal file (relative to the log).")
+@handle_errors
+def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> None:
+    """Add a TODO to today's entry (creating it when missing)."""
+    from tilbook.features.capture import add_todo, journal_source
+    from tilbook.settings import load_settings
+
+    log = inherited_log(log)
+    with opened_log(log) as (root, store):
+        source = file or journal_source(store, load_settings(root)["journal"])
+    capture = add_todo(root, source, text, day=date.today(), tags=list(tags))
+    _reindex(root)
+    click.echo(f"Added to {capture.source}:{capture.line}")
+
+
+# -- questions --------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@log_option
+@click.option("--search", "search_text", metavar="TEXT", help="Only questions mentioning TEXT.")
+@click.option("--all", "include_answered", is_flag=True, help="Include answered questions.")
+@json_option
+@click.pass_context
+@handle_errors
+def questions(
+    ctx: click.Context, log: Path, search_text: str | None, include_answered: bool, as_json: bool
+) -> None:
+    """Open questions in the log, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from tilbook.features.questions import list_questions
+
+    with opened_log(log) as (_, store):
+        items = list_questions(store, search=search_text, include_answered=include_answered)
+    if as_json:
+        print_json([item.to_dict() for item in items])
+        return
+    if not items:
+        click.echo("No open questions match.", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, expand=True)
+    table.add_column("id", style="dim", no_wrap=True, width=10)
+    table.add_column("date", no_wrap=True, width=10)
+    table.add_column("question", ratio=4, overflow="fold")
+    table.add_column("entry", ratio=2, overflow="fold", style="dim")
+    for item in items:
+        text = item.text
+        if item.answer is not None:
+            by = item.answer.entry_id or item.answer.note or ""
+            text = f"[green]✓[/] {text}\n[dim]answered: {by}[/]"
+        table.add_row(item.id, item.entry.date or "", text, f"{item.entry.source}:{item.line}")
+    console().print(table)
+
+
+@questions.command("answer")
+@click.argument("question_id", metavar="ID")
+@log_option
+@click.option("--entry", "entry_id", metavar="ENTRY_ID", help="The entry that answers it.")
+@click.option("--note", help="The answer in a few words.")
+@click.option("--reopen", is_flag=True, help="Forget the answer: the question is open again.")
+@handle_errors
+def questions_answer(
+    question_id: str, log: Path, entry_id: str | None, note: str | None, reopen: bool
+) -> None:
+    """Record that an entry (or a note) answers question ID; it leaves the list."""
+    from tilbook.features.questions import answer_question, reopen_question
+
+    log = inherited_log(log)
+    with opened_log(log) as (_, store):
+        if reopen:
+            item = reopen_question(store, question_id)
+            click.echo(f"Reopened: {item.text}")
+            return
+        item = answer_question(store, question_id, entry_id=entry_id, note=note)
+    click.echo(f"Answered: {item.text}")

@@ -1,0 +1,56 @@
+"""`tilbook serve`: the web app on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tilbook.cli.options import handle_errors, log_option
+
+
+@click.command()
+@log_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests addressed to NAME (besides localhost); repeatable.",
+)
+@click.option("--no-watch", is_flag=True, help="Do not follow changes to the notes on disk.")
+@handle_errors
+def serve(log: Path, host: str, port: int, allow_hosts: tuple[str, ...], no_watch: bool) -> None:
+    """Read, search, capture, edit and review the log in the browser.
+
+    Listens on 127.0.0.1 only, unless --host says otherwise. Pages follow the
+    notes: a change on disk is indexed and open pages refresh.
+    """
+    import uvicorn
+
+    from tilbook.notes.files import log_root
+    from tilbook.webapp.app import create_app
+    from tilbook.webapp.security import LOCAL_HOSTS
+
+    root = log_root(log)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(
+            f"warning: listening on {host}: anyone who can reach this machine can read and "
+            "change your notes. Requests must still name an allowed host "
+            "(--allow-host).",
+            fg="yellow",
+            err=True,
+        )
+    allowed = LOCAL_HOSTS | frozenset(allow_hosts)
+    app = create_app(root, allowed_hosts=allowed, watch=not no_watch)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"tilbook is serving {root} at http://{shown}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

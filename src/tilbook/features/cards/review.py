@@ -1,0 +1,752 @@
+"""Spaced repetition of the log's flashcards with FSRS-6 (the `fsrs` package).
+
+Scheduling, review sessions, statistics, the FSRS optimizer, moving review
+history between machines (JSON) and exporting the cards as an Anki deck. The
+cards themselves come from `tilbook.features.cards.deck`; everything here reads and writes
+them through a `ReviewStore`. Times are stored in UTC and turned into local
+time only to decide what "today" is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from fsrs import Card, Rating, ReviewLog, Scheduler, State
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+from tilbook.errors import OptimizerUnavailable, ReviewDataError, SettingsError
+from tilbook.settings import Settings
+from tilbook.store.reviews import ReviewRecord, ReviewStore, Schedule, StoredCard
+
+RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+STATES = {None: "new", 1: "learning", 2: "review", 3: "relearning"}
+LEARN_AHEAD = timedelta(minutes=20)
+"""A learning card due within this much time is shown again in the same session."""
+OPTIMIZER_MIN_REVIEWS = 512
+"""The fsrs optimizer keeps the default parameters below this many long-term reviews."""
+OPTIMIZER_EXTRA = "pip install 'fsrs[optimizer]'"
+EXPORT_FORMAT = 1
+RETENTION_RANGE = (0.7, 0.97)
+FORECAST_DAYS = 30
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC, ISO 8601; fractions of a second only when there are any (two quick ratings of
+    one card stay two reviews)."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone().date()
+
+
+def end_of_local_day(moment: datetime, days: int = 0) -> datetime:
+    """The last second of the local day `days` after `moment`'s, in UTC."""
+    day = local_date(moment) + timedelta(days=days)
+    return datetime.combine(day, time(23, 59, 59)).astimezone().astimezone(UTC)
+
+
+# -- scheduling -------------------------------------------------------------------------------
+
+
+def card_number(key: str) -> int:
+    """The card's number for fsrs (its ids are integers): the first 48 bits of its key."""
+    return int(key[:12], 16)
+
+
+def desired_retention(settings: Settings) -> float:
+    value = float(settings["review_retention"])
+    low, high = RETENTION_RANGE
+    if not low <= value <= high:
+        raise SettingsError(
+            f"review_retention = {value} is out of range: use a number from {low} to {high} "
+            "(0.9 is the usual choice)"
+        )
+    return value
+
+
+def fitted_parameters(reviews: ReviewStore) -> list[float] | None:
+    data = reviews.parameters()
+    if not data or not isinstance(data.get("parameters"), list):
+        return None
+    return [float(value) for value in data["parameters"]]
+
+
+def make_scheduler(reviews: ReviewStore, settings: Settings, *, fuzz: bool = True) -> Scheduler:
+    """An FSRS-6 scheduler with the log's own parameters (when fitted) and retention."""
+    return Scheduler(
+        parameters=fitted_parameters(reviews) or DEFAULT_PARAMETERS,
+        desired_retention=desired_retention(settings),
+        enable_fuzzing=fuzz,
+    )
+
+
+def fsrs_card(card: StoredCard, now: datetime | None = None) -> Card:
+    """The stored state as an `fsrs.Card` (a new card is due now)."""
+    schedule = card.schedule
+    if schedule.state is None:
+        return Card(card_id=card_number(card.key), due=now or utc_now())
+    return Card(
+        card_id=card_number(card.key),
+        state=State(schedule.state),
+        step=schedule.step,
+        stability=schedule.stability,
+        difficulty=schedule.difficulty,
+        due=from_iso(schedule.due) if schedule.due else (now or utc_now()),
+        last_review=from_iso(schedule.last_review) if schedule.last_review else None,
+    )
+
+
+def schedule_of(card: Card) -> Schedule:
+    return Schedule(
+        state=int(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=to_iso(card.due),
+        last_review=to_iso(card.last_review) if card.last_review else None,
+    )
+
+
+def answer_card(
+    reviews: ReviewStore,
+    scheduler: Scheduler,
+    card: StoredCard,
+    rating: int,
+    *,
+    now: datetime | None = None,
+    duration_ms: int | None = None,
+) -> StoredCard:
+    """Rate a card (1-4), save its new schedule and the review; returns the card as it is now."""
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be 1-4, not {rating}")
+    now = (now or utc_now()).astimezone(UTC)
+    updated, _ = scheduler.review_card(
+        fsrs_card(card, now), Rating(rating), review_datetime=now, review_duration=duration_ms
+    )
+    schedule = schedule_of(updated)
+    record = ReviewRecord(card.key, rating, to_iso(now), duration_ms, card.schedule.state)
+    reviews.record_review(card.key, schedule, record, card.back)
+    return replace(card, schedule=schedule, reviewed_back=card.back)
+
+
+def preview(scheduler: Scheduler, card: StoredCard, now: datetime) -> dict[int, timedelta]:
+    """How long until the card comes back for each rating (use a scheduler without fuzz)."""
+    base = fsrs_card(card, now)
+    return {
+        rating: scheduler.review_card(base, Rating(rating), review_datetime=now)[0].due - now
+        for rating in RATINGS
+    }
+
+
+def is_due(card: StoredCard, now: datetime) -> bool:
+    """Review cards are due for the whole local day; learning cards from a little before."""
+    schedule = card.schedule
+    if schedule.state is None or schedule.due is None:
+        return False
+    due = from_iso(schedule.due)
+    if schedule.state == State.Review:
+        return due <= end_of_local_day(now)
+    return due <= now + LEARN_AHEAD
+
+
+def has_tags(card: StoredCard, tags: Sequence[str]) -> bool:
+    wanted = {tag.lstrip("#").casefold() for tag in tags}
+    return not wanted or bool(wanted & {tag.casefold() for tag in card.tags})
+
+
+def new_cards_seen_today(records: Iterable[ReviewRecord], now: datetime) -> int:
+    today = local_date(now)
+    return len(
+        {
+            record.card_key
+            for record in records
+            if record.state_before is None and local_date(from_iso(record.reviewed_at)) == today
+        }
+    )
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReviewSession:
+    """The cards to review now, in order; a card still learning comes back before the end."""
+
+    reviews: ReviewStore
+    scheduler: Scheduler
+    queue: deque[StoredCard]
+    total: int
+    """Cards in the session when it started."""
+    ratings: Counter[int] = field(default_factory=Counter)
+    done: set[str] = field(default_factory=set)
+    """Cards that will not come back in this session."""
+
+    def next_card(self) -> StoredCard | None:
+        return self.queue.popleft() if self.queue else None
+
+    def answer(
+        self,
+        card: StoredCard,
+        rating: int,
+        *,
+        now: datetime | None = None,
+        duration_ms: int | None = None,
+    ) -> StoredCard:
+        now = now or utc_now()
+        updated = answer_card(
+            self.reviews, self.scheduler, card, rating, now=now, duration_ms=duration_ms
+        )
+        self.ratings[rating] += 1
+        due = updated.schedule.due
+        if due is not None and from_iso(due) <= now + LEARN_AHEAD:
+            self.queue.append(updated)
+        else:
+            self.done.add(card.key)
+        return updated
+
+    def skip(self, card: StoredCard) -> None:
+        """Leave the card for another session."""
+        self.done.add(card.key)
+
+    @property
+    def reviewed(self) -> int:
+        return sum(self.ratings.values())
+
+
+def start_session(
+    reviews: ReviewStore,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    tags: Sequence[str] = (),
+    new_per_day: int | None = None,
+    limit: int | None = None,
+) -> ReviewSession:
+    """Due cards (most overdue first), then new cards up to today's allowance."""
+    now = now or utc_now()
+    scheduler = make_scheduler(reviews, settings)
+    cards = [card for card in reviews.cards(include_suspended=False) if has_tags(card, tags)]
+    due = sorted(
+        (card for card in cards if is_due(card, now)), key=lambda card: card.schedule.due or ""
+    )
+    allowance = int(settings["review_new_per_day"]) if new_per_day is None else new_per_day
+    today = local_date(now)
+    since = to_iso(datetime.combine(today, time()).astimezone())
+    allowance = max(allowance - new_cards_seen_today(reviews.reviews(since=since), now), 0)
+    fresh = sorted(
+        (card for card in cards if card.is_new), key=lambda c: (c.created_at, c.source, c.line)
+    )
+    chosen = due + fresh[:allowance]
+    if limit is not None:
+        chosen = chosen[:limit]
+    return ReviewSession(reviews, scheduler, deque(chosen), len(chosen))
+
+
+def next_due(reviews: ReviewStore, *, tags: Sequence[str] = ()) -> tuple[datetime, int] | None:
+    """When the next card comes due (and how many fall due that local day)."""
+    dues = sorted(
+        from_iso(card.schedule.due)
+        for card in reviews.cards(include_suspended=False)
+        if card.schedule.due and card.schedule.state is not None and has_tags(card, tags)
+    )
+    if not dues:
+        return None
+    first = dues[0]
+    day = local_date(first)
+    return first, sum(1 for due in dues if local_date(due) == day)
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReviewStats:
+    cards: dict[str, int]
+    due_today: int
+    due_week: int
+    due_month: int
+    forecast: list[tuple[str, int]]
+    """Cards due per local day, today (with overdue ones) first."""
+    reviews_per_day: dict[str, int]
+    """Local day → reviews, every day with reviews."""
+    retention: float | None
+    """True retention of the last 30 days: share of review-state cards not forgotten."""
+    retention_reviews: int
+    total_reviews: int
+    desired_retention: float
+    parameters: str
+    today: str
+
+    def to_dict(self) -> dict[str, Any]:
+        last_month = [
+            (date.fromisoformat(self.today) - timedelta(days=offset)).isoformat()
+            for offset in range(29, -1, -1)
+        ]
+        return {
+            "cards": self.cards,
+            "due": {"today": self.due_today, "7_days": self.due_week, "30_days": self.due_month},
+            "forecast": [{"date": day, "due": count} for day, count in self.forecast],
+            "reviews_per_day": [
+                {"date": day, "reviews": self.reviews_per_day.get(day, 0)} for day in last_month
+            ],
+            "true_retention_30_days": (
+                None if self.retention is None else round(self.retention, 4)
+            ),
+            "retention_reviews_30_days": self.retention_reviews,
+            "total_reviews": self.total_reviews,
+            "desired_retention": self.desired_retention,
+            "parameters": self.parameters,
+        }
+
+
+def review_stats(
+    reviews: ReviewStore, settings: Settings, *, now: datetime | None = None
+) -> ReviewStats:
+    now = now or utc_now()
+    today = local_date(now)
+    cards = reviews.cards()
+    counts = Counter(
+        "suspended" if card.suspended_at else STATES[card.schedule.state] for card in cards
+    )
+    by_state = {name: counts.get(name, 0) for name in (*STATES.values(), "suspended")}
+    by_state["total"] = len(cards)
+    forecast_counts: Counter[date] = Counter()
+    for card in cards:
+        if card.suspended_at or card.schedule.state is None or not card.schedule.due:
+            continue
+        day = max(local_date(from_iso(card.schedule.due)), today)
+        forecast_counts[day] += 1
+    forecast = [
+        ((today + timedelta(days=offset)).isoformat(), forecast_counts[today + timedelta(offset)])
+        for offset in range(FORECAST_DAYS)
+    ]
+    records = reviews.reviews()
+    per_day: Counter[str] = Counter(
+        local_date(from_iso(record.reviewed_at)).isoformat() for record in records
+    )
+    month_ago = now - timedelta(days=30)
+    recent = [
+        record
+        for record in records
+        if record.state_before == State.Review and from_iso(record.reviewed_at) >= month_ago
+    ]
+    remembered = sum(1 for record in recent if record.rating > Rating.Again)
+    fitted = reviews.parameters()
+    return ReviewStats(
+        cards=by_state,
+        due_today=forecast[0][1],
+        due_week=sum(count for _, count in forecast[:7]),
+        due_month=sum(count for _, count in forecast),
+        forecast=forecast,
+        reviews_per_day=dict(sorted(per_day.items())),
+        retention=remembered / len(recent) if recent else None,
+        retention_reviews=len(recent),
+        total_reviews=len(records),
+        desired_retention=desired_retention(settings),
+        parameters=(
+            f"fitted {fitted.get('fitted_at', '')} from {fitted.get('reviews', '?')} reviews"
+            if fitted
+            else "FSRS-6 defaults"
+        ),
+        today=today.isoformat(),
+    )
+
+
+def plot_stats(stats: ReviewStats, path: Path, *, weeks: int = 53) -> Path:
+    """Draw the due forecast and a calendar heatmap of reviews to `path` (PNG, SVG, PDF)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
+    today = date.fromisoformat(stats.today)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(11, 6.5), gridspec_kw={"height_ratios": [1.1, 1]}
+    )
+    days = [date.fromisoformat(day) for day, _ in stats.forecast]
+    top.bar(range(len(days)), [count for _, count in stats.forecast], color="#4c72b0", width=0.8)
+    top.set_xticks(range(0, len(days), 5), [day.strftime("%b %d") for day in days[::5]])
+    top.set_ylabel("cards due")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top.set_title(
+        f"Due in the next {len(days)} days: {stats.due_month} "
+        f"(today {stats.due_today}, 7 days {stats.due_week})"
+    )
+    top.spines[["top", "right"]].set_visible(False)
+
+    # Heatmap: one column per week (Monday first), one row per weekday, ending this week.
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    grid = np.full((7, weeks), np.nan)
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        grid[day.weekday(), offset // 7] = stats.reviews_per_day.get(day.isoformat(), 0)
+    # Days without reviews fall "under" the scale (grey); days still to come are blank.
+    cmap = matplotlib.colormaps["Greens"].with_extremes(under="#e8eaed", bad="white")
+    image = bottom.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="equal",
+        cmap=cmap,
+        vmin=0.5,
+        vmax=max(float(np.nanmax(grid)), 1.0),
+        interpolation="nearest",
+    )
+    bottom.set_yticks(range(7), ["Mon", "", "Wed", "", "Fri", "", "Sun"])
+    months = [
+        (column, (start + timedelta(weeks=column)).strftime("%b"))
+        for column in range(weeks)
+        if (start + timedelta(weeks=column)).day <= 7
+    ]
+    bottom.set_xticks([c for c, _ in months], [name for _, name in months])
+    retention = "–" if stats.retention is None else f"{stats.retention:.0%}"
+    bottom.set_title(
+        f"Reviews per day, last {weeks} weeks: {stats.total_reviews} in all; "
+        f"true retention (30 days) {retention}"
+    )
+    bottom.tick_params(length=0)
+    for spine in bottom.spines.values():
+        spine.set_visible(False)
+    figure.colorbar(image, ax=bottom, shrink=0.6, label="reviews", extend="min")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+# -- optimizer --------------------------------------------------------------------------------
+
+
+def optimizer_installed() -> bool:
+    """Whether the `fsrs[optimizer]` extra (PyTorch, pandas, tqdm) can be imported."""
+    return all(importlib.util.find_spec(name) is not None for name in ("torch", "pandas", "tqdm"))
+
+
+def long_term_reviews(records: Iterable[ReviewRecord]) -> int:
+    """Reviews a day or more after the card's previous one: what the optimizer learns from."""
+    last: dict[str, datetime] = {}
+    count = 0
+    for record in sorted(records, key=lambda r: r.reviewed_at):
+        moment = from_iso(record.reviewed_at)
+        previous = last.get(record.card_key)
+        if previous is not None and (moment - previous).days > 0:
+            count += 1
+        last[record.card_key] = moment
+    return count
+
+
+@dataclass(slots=True)
+class OptimizeResult:
+    parameters: list[float]
+    previous: list[float]
+    reviews: int
+    rescheduled: int
+
+
+def fsrs_logs(records: Iterable[ReviewRecord]) -> list[ReviewLog]:
+    return [
+        ReviewLog(
+            card_id=card_number(record.card_key),
+            rating=Rating(record.rating),
+            review_datetime=from_iso(record.reviewed_at),
+            review_duration=record.duration_ms,
+        )
+        for record in records
+    ]
+
+
+def check_optimizable(reviews: ReviewStore) -> int:
+    """Raise `OptimizerUnavailable` saying what is missing; else return the usable reviews."""
+    records = reviews.reviews()
+    usable = long_term_reviews(records)
+    problems = []
+    if not optimizer_installed():
+        problems.append(
+            "The FSRS optimizer is not installed. It is an optional extra of the fsrs package "
+            f"and brings PyTorch (several GB). Install it with: {OPTIMIZER_EXTRA}"
+        )
+    if usable < OPTIMIZER_MIN_REVIEWS:
+        problems.append(
+            f"It needs at least {OPTIMIZER_MIN_REVIEWS} reviews made a day or more after the "
+            f"card's previous review; this log has {usable} ({len(records)} reviews in all). "
+            "Until then the FSRS-6 default parameters are used; they suit most people."
+        )
+    if problems:
+        raise OptimizerUnavailable(
+            "cannot fit FSRS parameters to your reviews yet:\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+    return usable
+
+
+def optimize(
+    reviews: ReviewStore, settings: Settings, *, now: datetime | None = None
+) -> OptimizeResult:
+    """Fit FSRS parameters to this log's reviews, keep them, and reschedule every card."""
+    usable = check_optimizable(reviews)
+    records = reviews.reviews()
+    from fsrs.optimizer import Optimizer
+
+    previous = fitted_parameters(reviews) or list(DEFAULT_PARAMETERS)
+    fitted = [float(value) for value in Optimizer(fsrs_logs(records)).compute_optimal_parameters()]
+    now = now or utc_now()
+    reviews.save_parameters({"parameters": fitted, "fitted_at": to_iso(now), "reviews": usable})
+    rescheduled = reschedule(reviews, settings)
+    return OptimizeResult(fitted, previous, usable, rescheduled)
+
+
+def is_default(parameters: Sequence[float]) -> bool:
+    return tuple(parameters) == tuple(DEFAULT_PARAMETERS)
+
+
+def reset_parameters(reviews: ReviewStore, settings: Settings) -> int:
+    """Go back to the default parameters; returns how many cards were rescheduled."""
+    reviews.save_parameters(None)
+    return reschedule(reviews, settings)
+
+
+def reschedule(reviews: ReviewStore, settings: Settings) -> int:
+    """Replay every card's reviews with the scheduler in force now."""
+    scheduler = make_scheduler(reviews, settings)
+    by_card: dict[str, list[ReviewRecord]] = {}
+    for record in reviews.reviews():
+        by_card.setdefault(record.card_key, []).append(record)
+    schedules: dict[str, Schedule] = {}
+    for card in reviews.cards():
+        records = by_card.get(card.key)
+        if not records:
+            continue
+        first = from_iso(records[0].reviewed_at)
+        fresh = Card(card_id=card_number(card.key), due=first)
+        schedules[card.key] = schedule_of(scheduler.reschedule_card(fresh, fsrs_logs(records)))
+    reviews.set_schedules(schedules)
+    return len(schedules)
+
+
+# -- export and import ------------------------------------------------------------------------
+
+
+def export_reviews(reviews: ReviewStore, *, now: datetime | None = None) -> dict[str, Any]:
+    """Every card's state and the whole review log, as JSON-ready data."""
+    return {
+        "tilbook_reviews": EXPORT_FORMAT,
+        "exported_at": to_iso(now or utc_now()),
+        "parameters": reviews.parameters(),
+        "cards": [card.to_dict() for card in reviews.cards()],
+        "reviews": [record.to_dict() for record in reviews.reviews()],
+    }
+
+
+@dataclass(slots=True)
+class ImportReport:
+    cards_new: int = 0
+    cards_updated: int = 0
+    cards_kept: int = 0
+    reviews_added: int = 0
+    parameters: bool = False
+
+
+def _stored_card(data: dict[str, Any]) -> StoredCard:
+    return StoredCard(
+        key=str(data["key"]),
+        kind=str(data["kind"]),
+        source=str(data["source"]),
+        front=str(data["front"]),
+        back=str(data["back"]),
+        entry_id=data.get("entry"),
+        line=int(data.get("line") or 0),
+        tags=[str(tag) for tag in data.get("tags") or []],
+        created_at=str(data["created_at"]),
+        suspended_at=data.get("suspended_at"),
+        schedule=Schedule(
+            state=data.get("state"),
+            step=data.get("step"),
+            stability=data.get("stability"),
+            difficulty=data.get("difficulty"),
+            due=data.get("due"),
+            last_review=data.get("last_review"),
+        ),
+        reviewed_back=data.get("reviewed_back"),
+    )
+
+
+def _record(data: dict[str, Any]) -> ReviewRecord:
+    rating = int(data["rating"])
+    if rating not in RATINGS:
+        raise ValueError(f"rating {rating}")
+    return ReviewRecord(
+        card_key=str(data["card"]),
+        rating=rating,
+        reviewed_at=to_iso(from_iso(str(data["reviewed_at"]))),
+        duration_ms=data.get("duration_ms"),
+        state_before=data.get("state_before"),
+    )
+
+
+def import_reviews(
+    reviews: ReviewStore, data: Any, *, now: datetime | None = None, origin: str = "the file"
+) -> ImportReport:
+    """Merge an export into this index: the later state of each card wins, logs are joined.
+
+    Cards unknown here are kept suspended until their text is found in the notes
+    (the next card sync brings them back).
+    """
+    if not isinstance(data, dict) or data.get("tilbook_reviews") != EXPORT_FORMAT:
+        raise ReviewDataError(
+            f"{origin} is not a tilbook review export (made by `tilbook review export`)"
+        )
+    try:
+        incoming = [_stored_card(item) for item in data.get("cards") or []]
+        records = [_record(item) for item in data.get("reviews") or []]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ReviewDataError(f"{origin}: a card or review is damaged ({error})") from error
+    report = ImportReport()
+    stamp = to_iso(now or utc_now())
+    to_put: list[StoredCard] = []
+    for card in incoming:
+        local = reviews.card(card.key)
+        if local is None:
+            to_put.append(replace(card, suspended_at=card.suspended_at or stamp))
+            report.cards_new += 1
+        elif (card.schedule.last_review or "") > (local.schedule.last_review or ""):
+            to_put.append(replace(local, schedule=card.schedule, reviewed_back=card.reviewed_back))
+            report.cards_updated += 1
+        else:
+            report.cards_kept += 1
+    reviews.put_cards(to_put)
+    report.reviews_added = reviews.add_reviews(records)
+    theirs = data.get("parameters")
+    mine = reviews.parameters()
+    if (
+        isinstance(theirs, dict)
+        and isinstance(theirs.get("parameters"), list)
+        and str(theirs.get("fitted_at", "")) > str((mine or {}).get("fitted_at", ""))
+    ):
+        reviews.save_parameters(theirs)
+        report.parameters = True
+    return report
+
+
+def read_export(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ReviewDataError(f"{path}: cannot be read ({error})") from error
+    except json.JSONDecodeError as error:
+        raise ReviewDataError(f"{path}: not JSON ({error})") from error
+
+
+# -- Anki -------------------------------------------------------------------------------------
+
+ANKI_MODEL_ID = 1_719_457_130_001
+"""Fixed ids: the same deck and note type on every export, so Anki updates in place."""
+ANKI_CSS = """\
+.card { font-family: system-ui, sans-serif; font-size: 20px; text-align: left; }
+.source { margin-top: 1.5em; font-size: 12px; color: #888; }
+pre { background: #f4f4f4; padding: .6em; border-radius: 4px; overflow-x: auto; }
+code { font-family: ui-monospace, monospace; font-size: 90%; }
+"""
+
+
+def anki_ids(key: str) -> tuple[int, str]:
+    """A card's Anki note id and GUID, both derived from its key (stable across exports)."""
+    import genanki
+
+    note_id = 1_000_000_000_000 + int(key[:14], 16) % 900_000_000_000
+    return note_id, str(genanki.guid_for("tilbook", key))
+
+
+def anki_deck_id(name: str) -> int:
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=6).digest()
+    return 1_000_000_000 + int.from_bytes(digest, "big") % 1_000_000_000_000
+
+
+def export_anki(
+    reviews: ReviewStore,
+    path: Path,
+    *,
+    deck_name: str = "tilbook",
+    tags: Sequence[str] = (),
+    now: datetime | None = None,
+) -> int:
+    """Write the active cards to an Anki package; returns how many notes it holds."""
+    import itertools
+
+    import genanki
+
+    from tilbook.render.terminal import card_html
+
+    model = genanki.Model(
+        ANKI_MODEL_ID,
+        "tilbook card",
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "Key"}],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Front}}",
+                "afmt": '{{FrontSide}}<hr id="answer">{{Back}}<div class="source">{{Source}}</div>',
+            }
+        ],
+        css=ANKI_CSS,
+        sort_field_index=0,
+    )
+
+    class StableNote(genanki.Note):  # type: ignore[misc]
+        """A note whose id (and card id) come from the card key, not the clock."""
+
+        note_id = 0
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            ids = itertools.chain([self.note_id], itertools.count(self.note_id))
+            super().write_to_db(cursor, timestamp, deck_id, ids)
+
+    deck = genanki.Deck(anki_deck_id(deck_name), deck_name)
+    count = 0
+    for card in reviews.cards(include_suspended=False):
+        if not has_tags(card, tags):
+            continue
+        note_id, guid = anki_ids(card.key)
+        note = StableNote(
+            model=model,
+            fields=[
+                card_html(card.front),
+                card_html(card.back),
+                f"{card.source}:{card.line}",
+                card.key,
+            ],
+            guid=guid,
+            tags=["tilbook", f"tilbook::{card.kind}", *(_anki_tag(tag) for tag in card.tags)],
+        )
+        note.note_id = note_id
+        deck.add_note(note)
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = (now or utc_now()).timestamp()
+    genanki.Package(deck).write_to_file(str(path), timestamp=stamp)
+    return count
+
+
+def _anki_tag(tag: str) -> str:
+    return "_".join(tag.split()) or "_"

@@ -1,0 +1,1 @@
+"""Papers: who mentions them and when, their metadata, and BibTeX."""

@@ -1,0 +1,1 @@
+"""The notes folder: finding and decoding note files, and byte-precise writes to them."""

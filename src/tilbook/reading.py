@@ -1,0 +1,365 @@
+"""Reading a note: its text → blocks → layout → entries with what they hold.
+
+The pipeline every other part of tilbook reads notes through: `parse_source`
+turns a decoded note (`tilbook.notes.files.SourceText`) into a `ParsedFile`;
+`inspect_file` reads one file from disk the way `tilbook index` does; and
+`entry_markdown` is the one way to read an entry's text as it stands now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tilbook import extract
+from tilbook.errors import SourceError
+from tilbook.extract import labels
+from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
+from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
+from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks
+from tilbook.parse.dates import date_prefix, filename_date, year_in
+from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
+
+PARSER_VERSION = 8
+"""Bump when parsing changes what is extracted: every file is then re-read."""
+
+MAX_TITLE = 120
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca")
+_MALFORMED_FOOTNOTE = re.compile(r"^\[\^\s+([^\]\s]+)\s*\]:\s*")
+_FOOTNOTE_LABEL = re.compile(r"^\[\^[^\]]+\]:\s*")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`'s first line, for use as a title."""
+    line = text.strip().split("\n", 1)[0].strip()
+    for match in _SENTENCE_END.finditer(line):
+        before = line[: match.start()]
+        if match.group() == "." and (
+            before.lower().endswith(_ABBREVIATIONS)
+            or (
+                before[-1:].isdigit()
+                and match.end() < len(line)
+                and line[match.end() : match.end() + 1].isdigit()
+            )
+        ):
+            continue
+        line = before if match.group() in ".。" else line[: match.end()]
+        break
+    line = line.strip().rstrip(":：").rstrip()
+    if len(line) > MAX_TITLE:
+        cut = line[: MAX_TITLE - 1]
+        space = cut.rfind(" ")
+        line = (cut[:space] if space > MAX_TITLE // 2 else cut).rstrip(" ,;:-") + "…"
+    return line
+
+
+def entry_id(source: str, day: date | None, opener: str, occurrence: int) -> str:
+    """A stable id: same file, date and opening text give the same id on every run."""
+    key = "\0".join(
+        (source, day.isoformat() if day else "", " ".join(opener.split()), str(occurrence))
+    )
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        found = date_prefix(value.strip())
+        return found[0] if found else None
+    return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"[,\s]+", value) if "," in value or " " in value else [value]
+        return [part.lstrip("#") for part in parts if part.strip("# ")]
+    if isinstance(value, (list, tuple)):
+        return [str(item).strip().lstrip("#") for item in value if str(item).strip("# ")]
+    return [str(value)]
+
+
+def front_matter_tags(front_matter: dict[str, Any]) -> list[str]:
+    return extract.unique(
+        [*_as_list(front_matter.get("tags")), *_as_list(front_matter.get("categories"))]
+    )
+
+
+def _file_year(source: str, front_matter: dict[str, Any]) -> int | None:
+    """The year a file is about, from its front matter date or title, or its name."""
+    day = _as_date(front_matter.get("date"))
+    if day is not None:
+        return day.year
+    title = front_matter.get("title")
+    if isinstance(title, str) and (year := year_in(title)) is not None:
+        return year
+    return year_in(PurePosixPath(source).stem)
+
+
+def _forced_layout(
+    source: str, front_matter: dict[str, Any], warnings: list[IndexWarning]
+) -> str | None:
+    settings = front_matter.get("tilbook")
+    if not isinstance(settings, dict) or "layout" not in settings:
+        return None
+    name = str(settings["layout"]).strip()
+    if name not in LAYOUTS:
+        warnings.append(
+            IndexWarning(
+                source,
+                f"front matter asks for layout {name!r}, which tilbook does not know; "
+                f"use one of {', '.join(LAYOUTS)}",
+                1,
+            )
+        )
+        return None
+    return name
+
+
+def blank_front_matter(text: str, lines: int) -> str:
+    if not lines:
+        return text
+    parts = text.split("\n", lines)
+    rest = parts[lines] if len(parts) > lines else ""
+    return "\n" * lines + rest
+
+
+def _footnotes(
+    source: str, blocks: list[Block], lines: Sequence[str], warnings: list[IndexWarning]
+) -> dict[str, tuple[Footnote, list[Link]]]:
+    """Footnote definitions by label, with the links they contain."""
+    found: dict[str, tuple[Footnote, list[Link]]] = {}
+    for block in blocks:
+        if block.kind == "para" and block.depth == 0 and block.footnote in (None, block.footnote):
+            source_line = lines[block.line - 1] if block.line <= len(lines) else ""
+            malformed = _MALFORMED_FOOTNOTE.match(source_line.lstrip())
+            if malformed:
+                label = malformed.group(1)
+                warnings.append(
+                    IndexWarning(
+                        source,
+                        f"malformed footnote definition '[^ {label}]:' (space after '^'); "
+                        f"read as footnote {label}. Write it as '[^{label}]:'",
+                        block.line,
+                    )
+                )
+                block.footnote = label
+        if block.footnote is None:
+            continue
+        text = _FOOTNOTE_LABEL.sub("", extract.plain_lines(block)).strip()
+        links = extract.entry_links([block])
+        if block.footnote in found:
+            note, known = found[block.footnote]
+            note.text = f"{note.text}\n{text}".strip()
+            known.extend(links)
+        else:
+            found[block.footnote] = (Footnote(block.footnote, text, block.line), links)
+    return found
+
+
+def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
+    for index in segment_.blocks:
+        if index == segment_.date_line:
+            continue
+        block = blocks[index]
+        if index == segment_.start and block.kind == "heading" and not segment_.marker:
+            continue
+        if block.kind not in ("para", "item", "heading"):
+            continue
+        text = _title_text(block)
+        if segment_.marker and index == segment_.start:
+            text = strip_marker(text)
+        if text.strip():
+            sentence = first_sentence(text)
+            if sentence:
+                return sentence
+    return None
+
+
+def _title_text(block: Block) -> str:
+    """The block's text for a title: up to a bare URL in it (titles read better without)."""
+    if not any(kind == URL for kind, _, _ in block.pieces):
+        return block.text
+    before: list[str] = []
+    for kind, piece, _ in block.pieces:
+        said = ENTRY_MARKER.sub("", "".join(before), count=1).strip()
+        if kind == URL:
+            if said:
+                break
+            continue  # a URL first: the title comes from what follows it
+        if kind == BREAK and said:
+            break
+        before.append(piece)
+    text = " ".join("".join(before).split())
+    return text.rstrip(" :-–—(,;").strip() or block.text
+
+
+def _file_title(
+    source: str, front_matter: dict[str, Any], blocks: list[Block], layout: Layout
+) -> str | None:
+    title = front_matter.get("title")
+    if isinstance(title, (str, int, float)) and str(title).strip():
+        return str(title).strip()
+    if layout.title_index >= 0:
+        return blocks[layout.title_index].text.strip()
+    return None
+
+
+def _name_title(source: str) -> str:
+    stem = PurePosixPath(source).stem
+    stem = re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem) or stem
+    return re.sub(r"[-_]+", " ", stem).strip() or stem
+
+
+def _end_lines(lines: Sequence[str], starts: list[int], cuts: list[int]) -> list[int]:
+    """Each entry ends before the next entry or cut starts, without trailing blank lines."""
+    boundaries = sorted({*starts, *cuts})
+    ends = []
+    for start in starts:
+        later = [line for line in boundaries if line > start]
+        end = later[0] - 1 if later else len(lines)
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        ends.append(end)
+    return ends
+
+
+def parse_source(src: SourceText) -> ParsedFile:
+    """Parse one decoded note file."""
+    warnings = list(src.warnings)
+    front_matter = src.front_matter
+    text = blank_front_matter(src.text, src.front_matter_lines)
+    blocks = parse_blocks(text)
+    lines = src.text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    footnotes = _footnotes(src.source, blocks, lines, warnings)
+    forced = _forced_layout(src.source, front_matter, warnings)
+    has_title = isinstance(front_matter.get("title"), (str, int, float))
+    layout = detect(blocks, has_title, forced, _file_year(src.source, front_matter))
+    segments, preamble, cuts = segment(blocks, layout)
+    under = labels.contexts(blocks)
+    file_tags = front_matter_tags(front_matter)
+    file_title = _file_title(src.source, front_matter, blocks, layout)
+
+    ends = _end_lines(lines, [seg.line for seg in segments], cuts)
+    occurrences: dict[tuple[date | None, str], int] = {}
+    entries: list[Entry] = []
+    for seg, end_line in zip(segments, ends, strict=True):
+        members = [blocks[i] for i in seg.blocks]
+        member_contexts = [under[i] for i in seg.blocks]
+        day = seg.date
+        title = seg.title or _title_from(blocks, seg)
+        if layout.name == SINGLE:
+            day = _as_date(front_matter.get("date")) or filename_date(
+                PurePosixPath(src.source).stem
+            )
+            title = file_title or _name_title(src.source)
+        if not title:
+            title = day.isoformat() if day else _name_title(src.source)
+        key = (day, " ".join(seg.opener.split()))
+        occurrence = occurrences.get(key, 0)
+        occurrences[key] = occurrence + 1
+
+        links = extract.entry_links(members)
+        notes: list[Footnote] = []
+        for block in members:
+            for label in block.footnote_refs:
+                if label in footnotes and all(note.label != label for note in notes):
+                    note, note_links = footnotes[label]
+                    notes.append(note)
+                    links.extend(note_links)
+        # The opening heading and date line are the entry's title, date and category
+        # (indexed as such), not its text: snippets and excerpts start with what it says.
+        opening = {seg.date_line} | (
+            {seg.start} if blocks[seg.start].kind == "heading" and not seg.marker else set()
+        )
+        body_parts = [extract.plain_lines(blocks[i]) for i in seg.blocks if i not in opening]
+        body_parts.extend(note.text for note in notes)
+        entries.append(
+            Entry(
+                id=entry_id(src.source, day, seg.opener, occurrence),
+                source=src.source,
+                line=seg.line,
+                end_line=max(end_line, seg.line),
+                layout=layout.name,
+                date=day.isoformat() if day else None,
+                title=title,
+                category=seg.category,
+                tags=extract.entry_tags(members, file_tags),
+                links=links,
+                papers=extract.entry_papers(links),
+                todos=extract.entry_todos(members, member_contexts),
+                questions=extract.entry_questions(members, member_contexts),
+                terms=extract.entry_terms(members, member_contexts),
+                has_math=extract.has_math(members),
+                code_languages=extract.code_languages(members),
+                footnotes=notes,
+                body="\n".join(part for part in body_parts if part),
+            )
+        )
+
+    visible = [i for i in range(len(blocks)) if blocks[i].footnote is None]
+    targets = extract.file_targets([blocks[i] for i in visible], [under[i] for i in visible])
+    preamble_lines = None
+    if preamble:
+        first = blocks[preamble[0]].line
+        last = (segments[0].line - 1) if segments else len(lines)
+        preamble_lines = (first, max(first, last))
+    return ParsedFile(
+        source=src.source,
+        layout=layout.name,
+        layout_reason=layout.reason,
+        title=file_title,
+        entries=entries,
+        targets=targets,
+        front_matter=front_matter,
+        preamble=preamble_lines,
+        warnings=warnings,
+    )
+
+
+# -- one file, one entry, read from disk -------------------------------------------------
+
+MAX_INSPECT_BYTES = 256 * 1_000_000
+
+
+def inspect_file(path: Path) -> ParsedFile:
+    """Parse `path` exactly as `tilbook index` would, without touching the index."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise SourceError(f"{path}: cannot be read ({error.strerror})") from error
+    text, data = read_source(
+        FileStat(path.name, path, info.st_size, info.st_mtime_ns), max_bytes=MAX_INSPECT_BYTES
+    )
+    if data is None or not text.text:
+        reasons = "; ".join(w.message for w in text.warnings) or "nothing to read"
+        raise SourceError(f"{path}: {reasons}")
+    return parse_source(text)
+
+
+def entry_markdown(root: Path, entry: Entry) -> str:
+    """The entry's lines as they stand in its file now."""
+    path = root / entry.source
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(
+            f"{path}: cannot be read ({error.strerror}); run `tilbook index`"
+        ) from error
+    decoded = decode(entry.source, raw, [])
+    if decoded is None:
+        raise SourceError(f"{path}: no longer a text file; run `tilbook index`")
+    text = normalise_newlines(decoded[0])
+    lines = text.split("\n")
+    return "\n".join(lines[entry.line - 1 : entry.end_line])

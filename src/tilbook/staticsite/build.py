@@ -1,0 +1,376 @@
+"""The build: reader → contents → generator → writer, incremental by default."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tilbook.model import IndexWarning
+from tilbook.render.html import RENDERER_VERSION
+from tilbook.staticsite.contents import SiteContents, build_contents
+from tilbook.staticsite.generator import (
+    BodyResult,
+    MediaResolver,
+    Page,
+    SiteOptions,
+    assets,
+    pages,
+    render_body,
+    render_page,
+    search_index,
+    search_index_key,
+)
+from tilbook.staticsite.reader import markdown_of, read_log
+from tilbook.staticsite.writer import (
+    Manifest,
+    check_out_folder,
+    copy_file,
+    manifest_path,
+    remove_outputs,
+    write_file,
+)
+from tilbook.store.base import Store
+
+SEARCH_INDEX = "assets/search-index.js"
+PARALLEL_PAGES = 400
+"""Below this many entry pages to render, worker processes cost more than they save."""
+MAX_WORKERS = 4
+
+
+@dataclass(slots=True)
+class BuildReport:
+    out: Path
+    entries: int = 0
+    pages: int = 0
+    """Pages of the site (HTML and feeds), written or not."""
+    written: list[str] = field(default_factory=list)
+    """Files written in this build (relative to `out`), sorted."""
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[IndexWarning] = field(default_factory=list)
+    missing: list[IndexWarning] = field(default_factory=list)
+    """Links and images to files that are not in the notes folder (left out of the pages).
+    Not warnings: logs copied from a website often point at files left behind there."""
+    seconds: float = 0.0
+    """The pages, assets and search index (everything but Pagefind)."""
+    pagefind: str = "off"
+    """`off`, `not installed`, `unchanged`, `indexed` or `failed: …`."""
+    pagefind_seconds: float | None = None
+    workers: int = 1
+
+
+def pagefind_executable() -> str | None:
+    """The Pagefind binary: on PATH, or from the `pagefind[bin]` Python package."""
+    found = shutil.which("pagefind") or shutil.which("pagefind_extended")
+    if found:
+        return found
+    try:
+        import pagefind_bin
+
+        return str(pagefind_bin.get_executable())
+    except (ImportError, FileNotFoundError, AttributeError):
+        return None
+
+
+def _body_key(entry_digest: str, options: SiteOptions) -> str:
+    text = f"{RENDERER_VERSION}\0{options.pretty_urls}\0{options.toc_min}\0{entry_digest}"
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+@dataclass(slots=True)
+class _Job:
+    """What worker processes need (inherited through fork, never pickled)."""
+
+    root: Path
+    out: Path
+    options: SiteOptions
+    contents: SiteContents
+    pages: list[Page]
+    cached: dict[int, BodyResult]
+
+
+_JOB: _Job | None = None
+
+
+def _only(body: BodyResult) -> Callable[[int], BodyResult]:
+    def get(_: int) -> BodyResult:
+        return body
+
+    return get
+
+
+def _render_entry_pages(indexes: list[int]) -> list[tuple[int, BodyResult | None]]:
+    """Render and write entry pages; returns each page's newly rendered body (if any)."""
+    job = _JOB
+    assert job is not None
+    resolver = MediaResolver(job.root, job.contents, job.options.pretty_urls)
+    done: list[tuple[int, BodyResult | None]] = []
+    for index in indexes:
+        page = job.pages[index]
+        entry_index = page.bodies[0]
+        fresh: BodyResult | None = None
+        body = job.cached.get(entry_index)
+        if body is None:
+            body = fresh = render_body(
+                job.contents.entries[entry_index], resolver, job.options.toc_min
+            )
+        data = render_page(page, job.options, _only(body))
+        write_file(job.out, page.path, data)
+        done.append((index, fresh))
+    return done
+
+
+def _workers(count: int, wanted: int | None) -> int:
+    if wanted is not None:
+        return max(1, wanted)
+    if count < PARALLEL_PAGES:
+        return 1
+    try:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+    except ImportError:  # pragma: no cover
+        return 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(usable or 1, MAX_WORKERS))
+
+
+def _run_entry_pages(indexes: list[int], workers: int) -> list[tuple[int, BodyResult | None]]:
+    if workers < 2 or len(indexes) < 2:
+        return _render_entry_pages(indexes)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [indexes[start :: workers * 4] for start in range(workers * 4)]
+    results: list[tuple[int, BodyResult | None]] = []
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for part in pool.map(_render_entry_pages, [c for c in chunks if c]):
+            results.extend(part)
+    return results
+
+
+def build_site(
+    root: Path,
+    store: Store,
+    out: Path,
+    options: SiteOptions,
+    *,
+    clean: bool = False,
+    pagefind: bool = True,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build (or bring up to date) the static site of the log `root` in `out`.
+
+    Only pages whose fingerprint changed are rendered and written (`clean` writes
+    everything again). Pagefind, when installed and `pagefind` is true, indexes the
+    site afterwards; its time is reported apart (`BuildReport.pagefind_seconds`).
+    """
+    # The build makes many small objects and few reference cycles: the cyclic garbage
+    # collector would spend a third of a small rebuild walking them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(root, store, out, options, clean, pagefind, workers, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    root: Path,
+    store: Store,
+    out: Path,
+    options: SiteOptions,
+    clean: bool,
+    pagefind: bool,
+    workers: int | None,
+    progress: Callable[[str], None] | None,
+) -> BuildReport:
+    global _JOB
+    started = time.perf_counter()
+    check_out_folder(root, out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = BuildReport(out=out)
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    manifest = Manifest(manifest_path(root, out), clean=False)
+    try:
+        step("reading the index")
+        log = read_log(
+            root,
+            store,
+            include_private=options.include_private,
+            cache=None if clean else manifest.records(),
+        )
+        report.warnings.extend(log.warnings)
+        related = None if clean else manifest.state("related")
+        contents = build_contents(log, related_cache=related)
+        page_list = pages(contents, options)
+        report.entries = len(contents.entries)
+        report.pages = len(page_list)
+        previous = manifest.outputs()
+        if clean:
+            remove_outputs(out, previous)
+            previous = {}
+        elif not (out / "index.html").is_file():
+            previous = {}  # the folder was emptied or replaced: write everything
+        stale = [
+            i for i, page in enumerate(page_list) if previous.get(page.path) != page.fingerprint
+        ]
+        report.unchanged = len(page_list) - len(stale)
+        body_keys = [_body_key(entry.digest, options) for entry in contents.entries]
+        needed = sorted({i for index in stale for i in page_list[index].bodies})
+        cached_by_key = manifest.bodies(body_keys[i] for i in needed) if not clean else {}
+        cached = {i: cached_by_key[body_keys[i]] for i in needed if body_keys[i] in cached_by_key}
+        for i in needed:
+            record = contents.entries[i].record
+            if i not in cached and not record.markdown:
+                record.markdown = markdown_of(root, store, record, options.include_private)
+
+        entry_pages = [i for i in stale if page_list[i].kind == "entry"]
+        other_pages = [i for i in stale if page_list[i].kind != "entry"]
+        count = _workers(len(entry_pages), workers)
+        report.workers = count
+        step(f"rendering {len(entry_pages)} entry pages")
+        _JOB = _Job(root, out, options, contents, page_list, cached)
+        try:
+            rendered = _run_entry_pages(entry_pages, count)
+        finally:
+            _JOB = None
+        fresh: dict[int, BodyResult] = {}
+        for index, body in rendered:
+            if body is not None:
+                fresh[page_list[index].bodies[0]] = body
+
+        resolver = MediaResolver(root, contents, options.pretty_urls)
+
+        def body_of(entry_index: int) -> BodyResult:
+            found = fresh.get(entry_index) or cached.get(entry_index)
+            if found is None:
+                found = fresh[entry_index] = render_body(
+                    contents.entries[entry_index], resolver, options.toc_min
+                )
+            return found
+
+        step(f"rendering {len(other_pages)} other pages")
+        for index in other_pages:
+            page = page_list[index]
+            write_file(out, page.path, render_page(page, options, body_of))
+        for entry_index, body in fresh.items():
+            record = contents.entries[entry_index].record
+            report.warnings.extend(
+                IndexWarning(record.source, message, record.line) for message in body.warnings
+            )
+            report.missing.extend(
+                IndexWarning(record.source, f"{url} is not in the notes folder", record.line)
+                for url in body.missing
+            )
+        written = [page_list[i].path for i in stale]
+        outputs = {page_list[i].path: page_list[i].fingerprint for i in stale}
+        current = {page.path for page in page_list}
+
+        # Assets: written when their bytes change; the search index when what it lists does.
+        for asset in assets():
+            asset.fingerprint = hashlib.blake2b(asset.data, digest_size=16).hexdigest()
+            current.add(asset.path)
+            if previous.get(asset.path) != asset.fingerprint:
+                write_file(out, asset.path, asset.data)
+                written.append(asset.path)
+                outputs[asset.path] = asset.fingerprint
+        search_key = search_index_key(contents)
+        current.add(SEARCH_INDEX)
+        if previous.get(SEARCH_INDEX) != search_key:
+            index_file = search_index(contents)
+            write_file(out, index_file.path, index_file.data)
+            written.append(index_file.path)
+            outputs[index_file.path] = search_key
+
+        # Media: every file any entry links to (from this build or the cache).
+        media: set[str] = set()
+        for body in fresh.values():
+            media.update(body.media)
+        known_media = manifest.db.execute(
+            "SELECT key, media FROM bodies WHERE media != '[]'"
+        ).fetchall()
+        wanted_keys = set(body_keys)
+        for key, listed in known_media:
+            if key in wanted_keys:
+                media.update(json.loads(listed))
+        for relative in sorted(media):
+            source = root / relative
+            try:
+                info = source.stat()
+            except OSError:
+                continue
+            path = f"media/{relative}"
+            fingerprint = f"{info.st_size}:{info.st_mtime_ns}"
+            current.add(path)
+            if previous.get(path) != fingerprint:
+                copy_file(source, out, path)
+                written.append(path)
+                outputs[path] = fingerprint
+
+        report.removed = remove_outputs(out, sorted(set(previous) - current))
+        state: dict[str, object] = {}
+        if related is None or related[0] != contents.related_key:
+            state["related"] = (
+                contents.related_key,
+                {
+                    entry.id: [contents.entries[i].id for i in entry.related]
+                    for entry in contents.entries
+                },
+            )
+        manifest.save(
+            outputs,
+            report.removed,
+            {body_keys[i]: body for i, body in fresh.items()},
+            set(body_keys),
+            files=log.changed,
+            gone_files=log.removed,
+            state=state,
+        )
+    finally:
+        manifest.close()
+    report.written = sorted(written)
+    report.seconds = time.perf_counter() - started
+
+    if not pagefind:
+        report.pagefind = "off"
+    else:
+        executable = pagefind_executable()
+        html_changed = any(path.endswith(".html") for path in report.written) or report.removed
+        if executable is None:
+            report.pagefind = "not installed"
+        elif not html_changed and (out / "pagefind").is_dir():
+            report.pagefind = "unchanged"
+        else:
+            step("indexing with Pagefind")
+            begun = time.perf_counter()
+            try:
+                subprocess.run(
+                    [executable, "--site", str(out), "--quiet"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=1800,
+                )
+                report.pagefind = "indexed"
+            except (OSError, subprocess.SubprocessError) as error:
+                detail = getattr(error, "stderr", "") or str(error)
+                report.pagefind = f"failed: {detail.strip()[:200]}"
+            report.pagefind_seconds = time.perf_counter() - begun
+    return report

@@ -1,0 +1,349 @@
+"""Contents: the site's model — permalinks, tags, months, papers, glossary, neighbours.
+
+Plain data only; the generator turns it into pages. Everything is sorted, so the
+same notes always give the same site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from tilbook.render.html import slugify
+from tilbook.staticsite.reader import EntryRecord, LogContent
+
+RELATED = 5
+"""Related entries shown on an entry page."""
+RELATED_WINDOW = 12
+"""For each shared tag, only this many entries on either side (by date) are considered."""
+RELATED_PAPER_LIMIT = 50
+HEATMAP_WEEKS = 53
+
+
+@dataclass(slots=True)
+class SiteEntry:
+    """One entry as the site shows it."""
+
+    index: int
+    record: EntryRecord
+    url: str
+    """Site-relative folder URL, like `2024/06/11/finally-read-dpo/`."""
+    tags: list[tuple[str, str]]
+    """(name, url) of each tag."""
+    key: str
+    """Hash of everything listings show about the entry (its `meta`, URL and tag URLs)."""
+    sort_key: tuple[str, str, int]
+    lite_key: str
+    """URL, title and date: what a link to the entry shows."""
+    previous: int | None = None
+    next: int | None = None
+    related: list[int] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What listings show: title, url, date, tags, category, excerpt (plain data)."""
+        record = self.record
+        return {
+            "id": record.id,
+            "title": record.title,
+            "url": self.url,
+            "date": record.date,
+            "category": record.category,
+            "tags": [{"name": name, "url": url} for name, url in self.tags],
+            "excerpt": record.excerpt,
+            "source": record.source,
+        }
+
+    @property
+    def digest(self) -> str:
+        return self.record.digest
+
+
+@dataclass(slots=True)
+class Tag:
+    name: str
+    slug: str
+    entries: list[int]
+    """Entry indexes, newest first."""
+
+    @property
+    def url(self) -> str:
+        return f"tags/{self.slug}/"
+
+
+@dataclass(slots=True)
+class Month:
+    key: str
+    """`2024-06`."""
+    entries: list[int]
+
+    @property
+    def url(self) -> str:
+        return f"{self.key[:4]}/{self.key[5:7]}/"
+
+    @property
+    def label(self) -> str:
+        return date.fromisoformat(self.key + "-01").strftime("%B %Y")
+
+
+@dataclass(slots=True)
+class PaperRef:
+    id: str
+    url: str
+    title: str | None
+    entries: list[int]
+
+
+@dataclass(slots=True)
+class GlossaryTerm:
+    term: str
+    definitions: list[tuple[str, int]]
+    """(definition, entry index), in entry order."""
+
+
+@dataclass(slots=True)
+class SiteContents:
+    entries: list[SiteEntry]
+    chronological: list[int]
+    """Dated entries, oldest first."""
+    newest: list[int]
+    """Every entry, newest first, undated last."""
+    undated: list[int]
+    tags: list[Tag]
+    tag_by_key: dict[str, Tag]
+    months: list[Month]
+    """Newest first."""
+    papers: list[PaperRef]
+    glossary: list[GlossaryTerm]
+    targets: list[dict[str, Any]]
+    """Learning targets: text, tags (with urls), source."""
+    heatmap: dict[str, Any]
+    source_urls: dict[str, str]
+    """Each note file's first entry URL (links between notes point there)."""
+    related_key: str = ""
+    """Hash of what related entries were computed from (they are reused while it holds)."""
+
+
+_TARGET_TAGS = re.compile(r"^(?:#[\w\-]+[\s,]*)+[:：]?\s*")
+"""`#GenAI, #Code: …` at the start of a learning target (shown as links instead)."""
+
+
+def _tag_key(tag: str) -> str:
+    return tag.casefold()
+
+
+def _entry_url(entry_date: str | None, slug: str) -> str:
+    if entry_date:
+        return f"{entry_date[:4]}/{entry_date[5:7]}/{entry_date[8:10]}/{slug}/"
+    return f"notes/{slug}/"
+
+
+def build_contents(
+    log: LogContent, *, related_cache: tuple[str, dict[str, list[str]]] | None = None
+) -> SiteContents:
+    records = log.records
+    # -- tags: one spelling per case-folded name, one slug per tag
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        for tag in record.tags:
+            spellings[_tag_key(tag)].add(tag)
+    tag_names = {key: min(names) for key, names in spellings.items()}
+    tag_urls: dict[str, str] = {}
+    used_slugs: set[str] = set()
+    for key in sorted(tag_names):
+        slug = slugify(tag_names[key], limit=50) or "tag"
+        candidate, number = slug, 1
+        while candidate in used_slugs:
+            number += 1
+            candidate = f"{slug}-{number}"
+        used_slugs.add(candidate)
+        tag_urls[key] = f"tags/{candidate}/"
+
+    # -- entries and permalinks (the first by file and place keeps the plain slug)
+    used_urls: set[str] = set()
+    entries: list[SiteEntry] = []
+    for index, record in enumerate(records):
+        url = _entry_url(record.date, record.slug)
+        if url in used_urls:
+            url = _entry_url(record.date, f"{record.slug}-{record.id[:6]}")
+        used_urls.add(url)
+        own = [(tag_names[key], tag_urls[key]) for key in map(_tag_key, record.tags)]
+        key = f"{record.meta}:{url}:{own}" if own else f"{record.meta}:{url}"
+        sort_key = (record.date or "", record.source, record.position)
+        lite_key = f"{url}\1{record.title}\1{record.date}"
+        entries.append(SiteEntry(index, record, url, own, key, sort_key, lite_key))
+
+    chronological = sorted(
+        (e.index for e in entries if e.record.date), key=lambda i: entries[i].sort_key
+    )
+    undated = [e.index for e in entries if not e.record.date]
+    newest = [*reversed(chronological), *undated]
+    for order in (chronological, undated):
+        for position, index in enumerate(order):
+            if position:
+                entries[index].previous = order[position - 1]
+            if position + 1 < len(order):
+                entries[index].next = order[position + 1]
+
+    # -- tags, newest first
+    members: dict[str, list[int]] = defaultdict(list)
+    for index in newest:
+        for key in dict.fromkeys(_tag_key(t) for t in entries[index].record.tags):
+            members[key].append(index)
+    tags = [
+        Tag(tag_names[key], tag_urls[key].split("/")[1], members[key]) for key in sorted(members)
+    ]
+    tag_by_key = {_tag_key(tag.name): tag for tag in tags}
+
+    # -- months, newest first
+    by_month: dict[str, list[int]] = defaultdict(list)
+    for index in chronological[::-1]:
+        by_month[(entries[index].record.date or "")[:7]].append(index)
+    months = [Month(key, by_month[key]) for key in sorted(by_month, reverse=True)]
+
+    # -- papers and glossary
+    paper_refs: dict[str, PaperRef] = {}
+    for index in newest:
+        for paper_id, paper_url, paper_title in entries[index].record.papers:
+            ref = paper_refs.get(paper_id)
+            if ref is None:
+                ref = paper_refs[paper_id] = PaperRef(paper_id, paper_url, paper_title, [])
+            if ref.title is None and paper_title:
+                ref.title = paper_title
+            ref.entries.append(index)
+    papers = sorted(paper_refs.values(), key=lambda p: (-len(p.entries), p.id))
+    terms: dict[str, GlossaryTerm] = {}
+    for site_entry in entries:
+        for term, definition in site_entry.record.terms:
+            found = terms.get(term.casefold())
+            if found is None:
+                found = terms[term.casefold()] = GlossaryTerm(term, [])
+            found.definitions.append((definition, site_entry.index))
+    glossary = sorted(terms.values(), key=lambda t: (t.term.casefold(), t.term))
+
+    related_key = hashlib.blake2b(
+        "".join(record.relation for record in records).encode(), digest_size=16
+    ).hexdigest()
+    if related_cache is not None and related_cache[0] == related_key:
+        by_id = {entry.id: entry.index for entry in entries}
+        for entry in entries:
+            entry.related = [by_id[other] for other in related_cache[1].get(entry.id, [])]
+    else:
+        _relate(entries, tags, papers)
+    source_urls: dict[str, str] = {}
+    for site_entry in entries:
+        source_urls.setdefault(site_entry.record.source, site_entry.url)
+    targets = [
+        {
+            "text": _TARGET_TAGS.sub("", target["text"]).strip() or target["text"],
+            "source": info.source,
+            "tags": [
+                {"name": tag_by_key[_tag_key(t)].name, "url": tag_by_key[_tag_key(t)].url}
+                if _tag_key(t) in tag_by_key
+                else {"name": t, "url": None}
+                for t in target.get("tags", [])
+            ],
+        }
+        for info in sorted(log.files, key=lambda f: f.source)
+        for target in info.targets
+    ]
+    return SiteContents(
+        entries=entries,
+        chronological=chronological,
+        newest=newest,
+        undated=undated,
+        tags=tags,
+        tag_by_key=tag_by_key,
+        months=months,
+        papers=papers,
+        glossary=glossary,
+        targets=targets,
+        heatmap=heatmap(entries, chronological),
+        source_urls=source_urls,
+        related_key=related_key,
+    )
+
+
+def _relate(entries: list[SiteEntry], tags: list[Tag], papers: list[PaperRef]) -> None:
+    """Related entries: shared papers count double, shared tags once; nearer dates first.
+
+    Only entries close by date within each tag are compared (RELATED_WINDOW), so a
+    tag on thousands of entries costs no more than a small one.
+    """
+    position: dict[int, int] = {}
+    ordered = sorted(range(len(entries)), key=lambda i: entries[i].sort_key)
+    for rank, index in enumerate(ordered):
+        position[index] = rank
+    scores: list[dict[int, int]] = [{} for _ in entries]
+    for tag in tags:
+        members = sorted(tag.entries, key=position.__getitem__)
+        for offset, index in enumerate(members):
+            score = scores[index]
+            low = max(0, offset - RELATED_WINDOW)
+            for other in members[low : offset + RELATED_WINDOW + 1]:
+                if other != index:
+                    score[other] = score.get(other, 0) + 1
+    for paper in papers:
+        members = paper.entries[:RELATED_PAPER_LIMIT]
+        if len(members) < 2:
+            continue
+        for index in members:
+            score = scores[index]
+            for other in members:
+                if other != index:
+                    score[other] = score.get(other, 0) + 2
+    for index, score in enumerate(scores):
+        if not score:
+            continue
+        here = position[index]
+        best = sorted(score.items(), key=lambda kv: (-kv[1], abs(position[kv[0]] - here), kv[0]))
+        entries[index].related = [other for other, _ in best[:RELATED]]
+
+
+def heatmap(entries: list[SiteEntry], chronological: list[int]) -> dict[str, Any]:
+    """Entries per day for the HEATMAP_WEEKS weeks up to the newest entry (not today:
+    the same notes give the same page)."""
+    if not chronological:
+        return {"weeks": [], "months": [], "total": 0, "days": 0, "start": None, "end": None}
+    counts: Counter[str] = Counter()
+    for index in chronological:
+        counts[entries[index].record.date or ""] += 1
+    end = date.fromisoformat(entries[chronological[-1]].record.date or "")
+    # Weeks start on Monday; the last column holds `end`.
+    last_monday = end - timedelta(days=end.weekday())
+    start = last_monday - timedelta(weeks=HEATMAP_WEEKS - 1)
+    peak = max(counts.values())
+    weeks: list[list[dict[str, Any]]] = []
+    months: list[dict[str, Any]] = []
+    total = days = 0
+    for week in range(HEATMAP_WEEKS):
+        monday = start + timedelta(weeks=week)
+        column: list[dict[str, Any]] = []
+        for weekday in range(7):
+            day = monday + timedelta(days=weekday)
+            if day > end:
+                break
+            count = counts.get(day.isoformat(), 0)
+            level = 0 if not count else min(4, 1 + (count - 1) * 4 // max(peak, 1))
+            column.append({"date": day.isoformat(), "count": count, "level": level})
+            total += count
+            days += 1 if count else 0
+        if monday.day <= 7:
+            months.append({"week": week, "label": monday.strftime("%b")})
+        weeks.append(column)
+    return {
+        "weeks": weeks,
+        "months": months,
+        "total": total,
+        "days": days,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }

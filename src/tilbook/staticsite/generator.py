@@ -1,0 +1,514 @@
+"""Generator: the site's pages as (path, template, plain-data context) and their rendering.
+
+A page's fingerprint is a hash of everything it is made from (its context, the
+bodies of the entries it shows, the templates and the site settings), so the
+writer can tell which pages a change affects without rendering them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
+
+from tilbook import __version__
+from tilbook.notes.files import TILBOOK_DIR
+from tilbook.render.html import RENDERER_VERSION, render_markdown
+from tilbook.staticsite.contents import SiteContents, SiteEntry
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+ROOT_MARK = "\ue000tilbook-root\ue000"
+"""Stands for the way back to the site root in cached HTML (each page puts its own)."""
+RECENT = 20
+FEED_ENTRIES = 20
+TAG_FEED_ENTRIES = 10
+BLOCKED_MEDIA = frozenset({".svg", ".svgz", ".html", ".htm", ".xhtml", ".xml", ".js", ".mjs"})
+"""Local files never copied into the site: a browser would run scripts in them."""
+NOTE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOptions:
+    title: str = "Learning log"
+    base_url: str = ""
+    language: str = "en"
+    include_private: bool = False
+    pretty_urls: bool = False
+    recent: int = RECENT
+    toc_min: int = 3
+
+    def key(self) -> str:
+        return repr(
+            (
+                self.title,
+                self.base_url,
+                self.language,
+                self.include_private,
+                self.pretty_urls,
+                self.recent,
+                self.toc_min,
+            )
+        )
+
+
+@dataclass(slots=True)
+class Page:
+    path: str
+    """The output file, relative to the site folder (`tags/rl/index.html`)."""
+    template: str
+    make: Callable[[], dict[str, Any]]
+    """Builds the page's context (plain data), only when the page is rendered."""
+    key: str
+    """Everything the context is made from, as text: the fingerprint hashes it."""
+    bodies: tuple[int, ...] = ()
+    """Entries whose rendered body the page shows."""
+    kind: str = "page"
+    fingerprint: str = ""
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.make()
+
+
+@dataclass(slots=True)
+class Asset:
+    path: str
+    data: bytes
+    fingerprint: str = ""
+
+
+# -- templates and static files -------------------------------------------------------------
+
+
+def _package_files(folder: str) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    base = resources.files("tilbook.staticsite").joinpath(folder)
+    for item in sorted(base.iterdir(), key=lambda t: t.name):
+        if item.is_file() and not item.name.startswith("."):
+            found[item.name] = item.read_bytes()
+    return found
+
+
+@lru_cache(maxsize=1)
+def design_key() -> str:
+    """A hash of the templates, static files, renderer and tilbook version."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{__version__}\0{RENDERER_VERSION}".encode())
+    for folder in ("templates", "static"):
+        for name, data in _package_files(folder).items():
+            digest.update(name.encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+_ENVIRONMENT: Environment | None = None
+
+
+def environment() -> Environment:
+    """The Jinja2 environment of tilbook's templates (one per process)."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+        _ENVIRONMENT = Environment(
+            loader=PackageLoader("tilbook.staticsite", "templates"),
+            autoescape=select_autoescape(["html", "xml"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    return _ENVIRONMENT
+
+
+def assets() -> list[Asset]:
+    """The site's style sheet (with the Pygments colours) and scripts."""
+    from tilbook.render.html import highlight_css
+
+    static = _package_files("static")
+    found = []
+    for name, data in static.items():
+        if name == "style.css":
+            data = data + b"\n/* code highlighting (Pygments) */\n" + highlight_css().encode()
+        found.append(Asset(f"assets/{name}", data))
+    return found
+
+
+# -- links ----------------------------------------------------------------------------------
+
+
+def root_of(path: str) -> str:
+    """The way back to the site root from the page at `path` (`../../`, or `` at the top)."""
+    return "../" * path.count("/")
+
+
+class Linker:
+    """Turns site-relative URLs into links from one page (or absolute ones for feeds)."""
+
+    def __init__(self, prefix: str, pretty: bool) -> None:
+        self.prefix = prefix
+        self.pretty = pretty
+
+    def __call__(self, url: str) -> str:
+        if not url or url.endswith("/"):
+            if not self.pretty:
+                url += "index.html"
+            elif not url and not self.prefix:
+                return "./"
+        return self.prefix + quote(url)
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def _lite(entry: SiteEntry) -> dict[str, Any]:
+    summary = entry.summary
+    return {"title": summary["title"], "url": summary["url"], "date": summary["date"]}
+
+
+def _entry_context(contents: SiteContents, entry: SiteEntry) -> dict[str, Any]:
+    record = entry.record
+    entries = contents.entries
+    return {
+        "title": record.title,
+        "entry": entry.summary,
+        "layout": record.layout,
+        "papers": [{"id": i, "url": u, "title": t} for i, u, t in record.papers],
+        "terms": [{"term": term, "definition": text} for term, text in record.terms],
+        "previous": _lite(entries[entry.previous]) if entry.previous is not None else None,
+        "next": _lite(entries[entry.next]) if entry.next is not None else None,
+        "related": [_lite(entries[i]) for i in entry.related],
+        "dated": record.date is not None,
+    }
+
+
+def _entry_key(contents: SiteContents, entry: SiteEntry) -> str:
+    entries = contents.entries
+    previous = entries[entry.previous].lite_key if entry.previous is not None else "-"
+    following = entries[entry.next].lite_key if entry.next is not None else "-"
+    related = "\3".join(entries[i].lite_key for i in entry.related)
+    return f"{entry.key}\2{entry.digest}\2{previous}\2{following}\2{related}"
+
+
+def _keys(entries: list[SiteEntry], indexes: list[int]) -> str:
+    return "\2".join(entries[i].key for i in indexes)
+
+
+def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
+    """Every page of the site in a fixed order, with its fingerprint (nothing rendered yet)."""
+    entries = contents.entries
+    found: list[Page] = []
+    tag_counts: list[dict[str, Any]] = [
+        {"name": tag.name, "url": tag.url, "count": len(tag.entries)} for tag in contents.tags
+    ]
+    top_tags = sorted(tag_counts, key=lambda t: (-t["count"], t["name"].casefold()))[:30]
+    recent = contents.newest[: options.recent]
+    counts = {
+        "entries": len(entries),
+        "tags": len(contents.tags),
+        "papers": len(contents.papers),
+        "terms": len(contents.glossary),
+        "months": len(contents.months),
+        "undated": len(contents.undated),
+    }
+    home = {
+        "title": options.title,
+        "heatmap": contents.heatmap,
+        "targets": contents.targets,
+        "top_tags": top_tags,
+        "counts": counts,
+    }
+    found.append(
+        Page(
+            "index.html",
+            "home.html",
+            lambda: {**home, "recent": [entries[i].summary for i in recent]},
+            f"{home!r}\3{_keys(entries, recent)}",
+            kind="home",
+        )
+    )
+    for entry in entries:
+        found.append(
+            Page(
+                entry.url + "index.html",
+                "entry.html",
+                lambda entry=entry: _entry_context(contents, entry),  # type: ignore[misc]
+                _entry_key(contents, entry),
+                bodies=(entry.index,),
+                kind="entry",
+            )
+        )
+    tag_index = {"title": "Tags", "tags": sorted(tag_counts, key=lambda t: t["name"].casefold())}
+    found.append(Page("tags/index.html", "tags.html", lambda: tag_index, repr(tag_index)))
+    for tag in contents.tags:
+        found.append(
+            Page(
+                tag.url + "index.html",
+                "tag.html",
+                lambda tag=tag: {  # type: ignore[misc]
+                    "title": f"#{tag.name}",
+                    "tag": {"name": tag.name, "url": tag.url},
+                    "entries": [entries[i].summary for i in tag.entries],
+                },
+                f"{tag.name}\3{tag.url}\3{_keys(entries, tag.entries)}",
+                kind="tag",
+            )
+        )
+        newest = tag.entries[:TAG_FEED_ENTRIES]
+        found.append(
+            Page(
+                tag.url + "feed.xml",
+                "feed.xml",
+                lambda tag=tag, newest=newest: {  # type: ignore[misc]
+                    "title": f"{options.title}: #{tag.name}",
+                    "self_url": tag.url + "feed.xml",
+                    "alternate": tag.url,
+                    "feed_id": f"tags/{tag.slug}",
+                    "entries": [entries[i].summary for i in newest],
+                },
+                f"{tag.name}\3{tag.url}\3{_keys(entries, newest)}",
+                bodies=tuple(newest),
+                kind="feed",
+            )
+        )
+    archive = {"title": "Archive", "years": _years(contents), "undated": len(contents.undated)}
+    found.append(Page("archive/index.html", "archive.html", lambda: archive, repr(archive)))
+    for month in contents.months:
+        found.append(
+            Page(
+                month.url + "index.html",
+                "month.html",
+                lambda month=month: {  # type: ignore[misc]
+                    "title": month.label,
+                    "entries": [entries[i].summary for i in month.entries],
+                },
+                _keys(entries, month.entries),
+                kind="month",
+            )
+        )
+    if contents.undated:
+        found.append(
+            Page(
+                "notes/index.html",
+                "notes.html",
+                lambda: {
+                    "title": "Undated notes",
+                    "entries": [entries[i].summary for i in contents.undated],
+                },
+                _keys(entries, contents.undated),
+                kind="notes",
+            )
+        )
+    papers = {
+        "title": "Papers",
+        "papers": [
+            {
+                "id": paper.id,
+                "url": paper.url,
+                "title": paper.title,
+                "entries": [_lite(entries[i]) for i in paper.entries],
+            }
+            for paper in contents.papers
+        ],
+    }
+    found.append(Page("papers/index.html", "papers.html", lambda: papers, repr(papers)))
+    glossary = {
+        "title": "Glossary",
+        "terms": [
+            {
+                "term": term.term,
+                "definitions": [
+                    {"text": text, "entry": _lite(entries[i])} for text, i in term.definitions
+                ],
+            }
+            for term in contents.glossary
+        ],
+    }
+    found.append(Page("glossary/index.html", "glossary.html", lambda: glossary, repr(glossary)))
+    found.append(Page("search/index.html", "search.html", lambda: {"title": "Search"}, "search"))
+    newest = [i for i in contents.newest if entries[i].record.date][:FEED_ENTRIES]
+    found.append(
+        Page(
+            "feed.xml",
+            "feed.xml",
+            lambda: {
+                "title": options.title,
+                "self_url": "feed.xml",
+                "alternate": "",
+                "feed_id": "",
+                "entries": [entries[i].summary for i in newest],
+            },
+            _keys(entries, newest),
+            bodies=tuple(newest),
+            kind="feed",
+        )
+    )
+    site_key = f"{design_key()}\0{options.key()}"
+    for page in found:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{site_key}\0{page.path}\0{page.template}\0{page.key}".encode())
+        for index in page.bodies:
+            digest.update(entries[index].digest.encode())
+        page.fingerprint = digest.hexdigest()
+    return found
+
+
+def _years(contents: SiteContents) -> list[dict[str, Any]]:
+    years: dict[str, list[dict[str, Any]]] = {}
+    for month in contents.months:
+        years.setdefault(month.key[:4], []).append(
+            {"label": month.label, "url": month.url, "count": len(month.entries)}
+        )
+    return [{"year": year, "months": months} for year, months in years.items()]
+
+
+def search_index_key(contents: SiteContents) -> str:
+    """What the search index is made from (it is rebuilt only when this changes)."""
+    text = "\2".join(contents.entries[i].key for i in contents.newest)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def search_index(contents: SiteContents) -> Asset:
+    """The built-in search's index: a JSON document wrapped in a script (so `file://` works)."""
+    rows = [
+        [
+            entry.summary["title"],
+            entry.summary["url"],
+            entry.summary["date"] or "",
+            " ".join(tag["name"] for tag in entry.summary["tags"]),
+            entry.record.search_text,
+        ]
+        for entry in (contents.entries[i] for i in contents.newest)
+    ]
+    payload = json.dumps({"v": 1, "entries": rows}, ensure_ascii=False, separators=(",", ":"))
+    # `</` never appears inside the script (no way to close it early).
+    payload = payload.replace("</", "<\\/")
+    return Asset("assets/search-index.js", f"tilbookSearchIndex({payload});\n".encode())
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BodyResult:
+    """An entry's rendered body, as kept in the build cache."""
+
+    html: str
+    toc: list[dict[str, Any]]
+    media: list[str]
+    """Files (relative to the notes folder) the body links to, to copy."""
+    warnings: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Relative links and images to files that are not in the notes folder (left out)."""
+
+
+class MediaResolver:
+    """Relative image and file links of one entry, checked against the notes folder."""
+
+    def __init__(self, root: Path, contents: SiteContents, pretty: bool) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.contents = contents
+        self.pretty = pretty
+
+    def resolve(self, folder: str, url: str, image: bool, media: list[str]) -> str | None:
+        path = unquote(url.split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")
+        if not path:
+            return None
+        relative = posixpath.normpath(posixpath.join(folder, path))
+        if relative.startswith(("../", "/")) or relative in ("..", "."):
+            return None
+        parts = relative.split("/")
+        if TILBOOK_DIR in parts:
+            return None
+        if not image and relative.lower().endswith(NOTE_SUFFIXES):
+            target = self.contents.source_urls.get(relative)
+            if target is None:
+                return None
+            return ROOT_MARK + quote(target) + ("" if self.pretty else "index.html")
+        if posixpath.splitext(relative)[1].lower() in BLOCKED_MEDIA:
+            return None
+        full = os.path.join(self.root, *parts)
+        real = os.path.realpath(full)
+        if not real.startswith(self.real_root + os.sep) or not os.path.isfile(real):
+            return None
+        media.append(relative)
+        return ROOT_MARK + "media/" + quote(relative)
+
+
+def render_body(entry: SiteEntry, resolver: MediaResolver, toc_min: int) -> BodyResult:
+    media: list[str] = []
+    missing: list[str] = []
+    folder = entry.record.folder
+
+    def local_url(url: str, image: bool) -> str | None:
+        found = resolver.resolve(folder, url, image, media)
+        if found is None:
+            missing.append(url)
+        return found
+
+    rendered = render_markdown(entry.record.markdown, local_url=local_url, toc_min=toc_min)
+    return BodyResult(
+        html=rendered.html,
+        toc=[{"level": h.level, "id": h.id, "html": h.html} for h in rendered.toc],
+        media=sorted(set(media)),
+        warnings=[
+            f"formula shown as TeX (latex2mathml could not convert it): {tex[:80]}"
+            for tex in rendered.math_errors
+        ],
+        missing=missing,
+    )
+
+
+def render_page(
+    page: Page,
+    options: SiteOptions,
+    bodies: Callable[[int], BodyResult],
+) -> bytes:
+    """The bytes of one page."""
+    env = environment()
+    template = env.get_template(page.template)
+    is_feed = page.kind == "feed"
+    prefix = root_of(page.path)
+    if is_feed and options.base_url:
+        prefix = options.base_url.rstrip("/") + "/"
+    link = Linker(prefix, options.pretty_urls or is_feed)
+    absolute = (
+        Linker(options.base_url.rstrip("/") + "/", options.pretty_urls)
+        if options.base_url
+        else None
+    )
+    extra: dict[str, Any] = {}
+    if page.bodies:
+        rendered = {}
+        for index in page.bodies:
+            body = bodies(index)
+            rendered[index] = {"html": body.html.replace(ROOT_MARK, prefix), "toc": body.toc}
+        if page.kind == "entry":
+            extra["body"] = rendered[page.bodies[0]]
+        else:
+            extra["bodies"] = [rendered[i] for i in page.bodies]
+    text = template.render(
+        **page.context,
+        **extra,
+        page_path=page.path,
+        root=prefix,
+        pretty=link.pretty,
+        link=link,
+        absolute=absolute,
+        site={
+            "title": options.title,
+            "language": options.language,
+            "base_url": options.base_url,
+        },
+    )
+    return text.encode("utf-8")

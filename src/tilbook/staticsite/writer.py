@@ -1,0 +1,219 @@
+"""Writer: files on disk, and the manifest that makes the next build incremental.
+
+The manifest (an SQLite file in the notes folder's `.tilbook/`, one per output
+folder) remembers each output file's fingerprint, and the rendered body of each
+entry (so feeds can be rewritten without rendering every entry again). A page
+whose fingerprint is unchanged, and whose file is still there, is not rendered
+or written again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, replace
+from pathlib import Path
+from typing import Any
+
+from tilbook.errors import SiteError
+from tilbook.notes.files import TILBOOK_DIR
+from tilbook.staticsite.generator import BodyResult
+from tilbook.staticsite.reader import EntryRecord
+
+MANIFEST_VERSION = 2
+
+
+def manifest_path(root: Path, out: Path) -> Path:
+    """Where the manifest of a build of `root` into `out` lives."""
+    key = hashlib.blake2b(str(out.resolve()).encode(), digest_size=6).hexdigest()
+    return root / TILBOOK_DIR / f"site-{key}.db"
+
+
+class Manifest:
+    """Output fingerprints and cached entry bodies of one output folder."""
+
+    def __init__(self, path: Path, *, clean: bool) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if clean and path.exists():
+            path.unlink()
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != MANIFEST_VERSION:
+            db.executescript(
+                """
+                DROP TABLE IF EXISTS outputs;
+                DROP TABLE IF EXISTS bodies;
+                DROP TABLE IF EXISTS files;
+                DROP TABLE IF EXISTS state;
+                -- NOTE: one row per file written into the site folder.
+                CREATE TABLE outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+                -- NOTE: rendered entry bodies by content key (digest of Markdown + settings).
+                CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL,
+                                     toc TEXT NOT NULL, media TEXT NOT NULL);
+                -- NOTE: what was derived from each note file (site.reader records, pickled),
+                -- by the file's content hash: unchanged files are not read again.
+                CREATE TABLE files (source TEXT PRIMARY KEY, key TEXT NOT NULL,
+                                    records BLOB NOT NULL);
+                -- NOTE: other reusable results (related entries), pickled.
+                CREATE TABLE state (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                """
+            )
+            db.execute(f"PRAGMA user_version = {MANIFEST_VERSION}")
+        return db
+
+    def outputs(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, fingerprint FROM outputs"))
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, BodyResult]:
+        wanted = list(keys)
+        found: dict[str, BodyResult] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, html, toc, media in self.db.execute(
+                f"SELECT key, html, toc, media FROM bodies WHERE key IN ({marks})", chunk
+            ):
+                found[key] = BodyResult(html, json.loads(toc), json.loads(media))
+        return found
+
+    def records(self) -> dict[str, tuple[str, list[EntryRecord]]]:
+        found: dict[str, tuple[str, list[EntryRecord]]] = {}
+        for source, key, data in self.db.execute("SELECT source, key, records FROM files"):
+            try:
+                found[source] = (key, [EntryRecord(*row) for row in pickle.loads(data)])
+            except Exception:  # a cache from another tilbook: read the file again
+                continue
+        return found
+
+    def state(self, name: str) -> Any:
+        row = self.db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return pickle.loads(row[0])
+        except Exception:
+            return None
+
+    def body_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM bodies")}
+
+    def save(
+        self,
+        outputs: dict[str, str],
+        removed: Iterable[str],
+        bodies: dict[str, BodyResult],
+        keep_bodies: set[str],
+        *,
+        files: dict[str, tuple[str, list[EntryRecord]]],
+        gone_files: Iterable[str],
+        state: dict[str, Any],
+    ) -> None:
+        db = self.db
+        db.execute("BEGIN")
+        db.executemany("DELETE FROM files WHERE source = ?", ((s,) for s in gone_files))
+        db.executemany(
+            "INSERT OR REPLACE INTO files(source, key, records) VALUES (?, ?, ?)",
+            (
+                (source, key, pickle.dumps(_without_markdown(records), pickle.HIGHEST_PROTOCOL))
+                for source, (key, records) in files.items()
+            ),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
+            ((name, pickle.dumps(value)) for name, value in state.items()),
+        )
+        db.executemany("DELETE FROM outputs WHERE path = ?", ((path,) for path in removed))
+        db.executemany(
+            "INSERT INTO outputs(path, fingerprint) VALUES (?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET fingerprint = excluded.fingerprint",
+            outputs.items(),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO bodies(key, html, toc, media) VALUES (?, ?, ?, ?)",
+            (
+                (key, body.html, json.dumps(body.toc), json.dumps(body.media))
+                for key, body in bodies.items()
+            ),
+        )
+        stale = self.body_keys() - keep_bodies
+        db.executemany("DELETE FROM bodies WHERE key = ?", ((key,) for key in stale))
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _without_markdown(records: list[EntryRecord]) -> list[tuple[Any, ...]]:
+    """Records as cached: plain tuples (quick to load), without the Markdown (bodies are
+    cached rendered)."""
+    return [astuple(replace(record, markdown="")) for record in records]
+
+
+def write_file(out: Path, relative: str, data: bytes) -> None:
+    path = out / relative
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def copy_file(source: Path, out: Path, relative: str) -> None:
+    target = out / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def remove_outputs(out: Path, relatives: Iterable[str]) -> list[str]:
+    """Delete files tilbook wrote before and no longer makes; then their empty folders."""
+    removed: list[str] = []
+    folders: set[Path] = set()
+    for relative in relatives:
+        path = out / relative
+        try:
+            path.unlink()
+            removed.append(relative)
+        except FileNotFoundError:
+            removed.append(relative)
+        except OSError:
+            continue
+        folders.update(parent for parent in path.parents if out in parent.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: something else lives there
+            folder.rmdir()
+    return removed
+
+
+def check_out_folder(root: Path, out: Path) -> None:
+    """Refuse output folders that would overwrite or swallow the notes."""
+    out_real = Path(os.path.realpath(out))
+    root_real = Path(os.path.realpath(root))
+    if out_real == root_real or out_real in root_real.parents:
+        raise SiteError(
+            f"{out}: the site cannot be written into the notes folder itself or above it; "
+            "choose an empty folder, like .tilbook/site (the default)"
+        )
+    if out_real.exists() and not out_real.is_dir():
+        raise SiteError(f"{out}: exists and is not a folder")
+    inside_notes = root_real in out_real.parents
+    hidden = TILBOOK_DIR in out_real.relative_to(root_real).parts if inside_notes else False
+    if inside_notes and not hidden and out_real.exists() and any(out_real.glob("*.md")):
+        raise SiteError(
+            f"{out}: holds Markdown files; the site folder must not be a folder of notes"
+        )

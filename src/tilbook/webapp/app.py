@@ -1,0 +1,227 @@
+"""The web app: the log's pages, always current, plus search, capture, edit, review.
+
+A thin shell over the library, like the CLI: every action calls the same
+function the matching command calls. Pages are the static site's templates;
+the app adds its own few (search as you type, capture, edit, agenda,
+questions, review) on the same base layout. Works without JavaScript (plain
+forms); the small script in /static/app.js adds live search, live preview,
+keyboard review and reload on change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from tilbook.errors import EntryNotFound, TilbookError
+from tilbook.webapp.security import (
+    LOCAL_HOSTS,
+    Csrf,
+    CsrfError,
+    LocalOnlyMiddleware,
+    confined_path,
+)
+
+STATIC = Path(__file__).parent / "static"
+NOTE_MEDIA = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+}
+"""What notes may show from their folder (by extension; anything else, HTML above all, 404s)."""
+
+
+@dataclass
+class LogState:
+    """The served log: its folder, a version that changes with the notes, the index."""
+
+    root: Path
+    version: int = 0
+    changed: asyncio.Event | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    local: threading.local = field(default_factory=threading.local)
+    warnings: list[str] = field(default_factory=list)
+
+    def store(self) -> Any:
+        """This thread's connection to the index (SQLite connections stay in their thread)."""
+        store = getattr(self.local, "store", None)
+        if store is None:
+            from tilbook.store import open_store
+
+            store = open_store(self.root)
+            self.local.store = store
+        return store
+
+    def sync(self) -> int:
+        """Bring the index up to date with the notes; returns how many files were read."""
+        from tilbook.indexing import sync
+        from tilbook.settings import load_settings
+
+        with self.lock:
+            report = sync(self.root, self.store(), load_settings(self.root))
+        changed = report.parsed + report.removed
+        if changed:
+            self.version += 1
+            self.warnings = [str(w) for w in report.warnings]
+        return changed
+
+
+def create_app(
+    root: Path, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS, watch: bool = True
+) -> Any:
+    """The ASGI app serving the log folder `root`."""
+    from tilbook.webapp import pages
+
+    state = LogState(root)
+    csrf = Csrf(allowed_hosts)
+    state.sync()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.changed = asyncio.Event()
+        task = asyncio.create_task(_watch(state)) if watch else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def view(handler: Callable[..., Any]) -> Callable[[Request], Any]:
+        """Wrap a page handler: CSRF for POSTs, tilbook errors as clear pages."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                if request.method == "POST":
+                    await csrf.check(request)
+                return await handler(request, state, csrf)  # type: ignore[no-any-return]
+            except CsrfError as error:
+                return PlainTextResponse(f"Refused: {error}", status_code=403)
+            except EntryNotFound as error:
+                return pages.error_page(request, state, csrf, str(error), 404)
+            except TilbookError as error:
+                return pages.error_page(request, state, csrf, str(error), 400)
+
+        return endpoint
+
+    async def events(request: Request) -> Response:
+        """Server-sent events: the notes' version, whenever it changes."""
+
+        async def stream() -> AsyncIterator[str]:
+            sent = -1
+            yield "retry: 2000\n\n"
+            while True:
+                if state.version != sent:
+                    sent = state.version
+                    yield f"data: {sent}\n\n"
+                assert state.changed is not None
+                try:
+                    await asyncio.wait_for(state.changed.wait(), timeout=15)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                if await request.is_disconnected():
+                    break
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def note_file(request: Request) -> Response:
+        """A file of the notes folder (an image a note shows), never one outside it."""
+        target = confined_path(state.root, request.path_params["path"])
+        if target is None or target.suffix.lower() not in NOTE_MEDIA:
+            raise HTTPException(404)
+        response = FileResponse(target, media_type=NOTE_MEDIA[target.suffix.lower()])
+        response.headers["content-security-policy"] = "sandbox; default-src 'none'"
+        return response
+
+    routes = [
+        Route("/", view(pages.home)),
+        Route("/search", view(pages.search_page)),
+        Route("/api/search", view(pages.search_api)),
+        Route("/entry/{entry_id}", view(pages.entry_page)),
+        Route("/entry/{entry_id}/edit", view(pages.edit_page), methods=["GET", "POST"]),
+        Route("/api/preview", view(pages.preview_api), methods=["POST"]),
+        Route("/add", view(pages.add_page), methods=["GET", "POST"]),
+        Route("/todo", view(pages.todo_page)),
+        Route("/todo/{todo_id}/done", view(pages.todo_done), methods=["POST"]),
+        Route("/questions", view(pages.questions_page)),
+        Route("/questions/{question_id}/answer", view(pages.answer), methods=["POST"]),
+        Route("/review", view(pages.review_page)),
+        Route("/review/{card_key}/rate", view(pages.rate), methods=["POST"]),
+        Route("/events", events),
+        Route("/files/{path:path}", note_file),
+        Route("/media/{path:path}", note_file),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/{path:path}", view(pages.site_page)),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.log = state
+    app.state.csrf = csrf
+    return LocalOnlyMiddleware(app, allowed_hosts=allowed_hosts)
+
+
+async def _watch(state: LogState) -> None:
+    """Re-index changed notes as they change on disk (watchfiles), and tell the pages."""
+    from watchfiles import Change, awatch
+
+    def relevant(change: Change, path: str) -> bool:
+        return "/.tilbook/" not in path and "/." not in path.replace(str(state.root), "")
+
+    async for _ in awatch(state.root, watch_filter=relevant, debounce=300, step=100):
+        changed = await asyncio.to_thread(state.sync)
+        if changed and state.changed is not None:
+            state.changed.set()
+            state.changed = asyncio.Event()
+
+
+def today() -> date:
+    return date.today()
+
+
+def now() -> float:
+    return time.time()
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def json_response(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+def html_response(text: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(text, status_code=status)

@@ -1,0 +1,157 @@
+"""The static site's pages, served live: same reader, contents, templates, renderer.
+
+The pages are computed from the index when the notes change (and only then);
+an entry's body is rendered the first time a page shows it. Local media go
+through `/media/…`, checked like every other path.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+if TYPE_CHECKING:
+    from tilbook.staticsite.contents import SiteContents
+    from tilbook.staticsite.generator import BodyResult, Page, SiteOptions
+    from tilbook.webapp.app import LogState
+    from tilbook.webapp.security import Csrf
+
+_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/atom+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+@dataclass
+class SiteView:
+    """The site of one log, as of one version of the notes."""
+
+    version: int = -1
+    contents: SiteContents | None = None
+    options: SiteOptions | None = None
+    pages: dict[str, Page] = field(default_factory=dict)
+    assets: dict[str, bytes] = field(default_factory=dict)
+    bodies: dict[int, BodyResult] = field(default_factory=dict)
+    entry_urls: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _options(state: LogState) -> SiteOptions:
+    from tilbook.settings import load_settings
+    from tilbook.staticsite.generator import SiteOptions
+
+    settings = load_settings(state.root)
+    return SiteOptions(
+        title=str(settings["site_title"]),
+        language=str(settings["site_language"]),
+        include_private=True,  # the owner's own view: open TODOs and questions shown
+        pretty_urls=True,
+        recent=int(settings["site_recent_entries"]),
+    )
+
+
+def site_view(state: LogState) -> SiteView:
+    """The site as of the notes now (rebuilt only after a change)."""
+    view: SiteView = state.__dict__.setdefault("site_view", SiteView())
+    with view.lock:
+        if view.version == state.version and view.contents is not None:
+            return view
+        from tilbook.staticsite.contents import build_contents
+        from tilbook.staticsite.generator import assets, pages, search_index
+        from tilbook.staticsite.reader import read_log
+
+        options = _options(state)
+        log = read_log(state.root, state.store(), include_private=options.include_private)
+        contents = build_contents(log)
+        view.contents = contents
+        view.options = options
+        view.pages = {page.path: page for page in pages(contents, options)}
+        index = search_index(contents)
+        view.assets = {asset.path: asset.data for asset in [*assets(), index]}
+        view.bodies = {}
+        view.entry_urls = {entry.id: entry.url for entry in contents.entries}
+        view.version = state.version
+        return view
+
+
+def entry_url(state: LogState, entry_id: str) -> str | None:
+    return site_view(state).entry_urls.get(entry_id)
+
+
+def _body(state: LogState, view: SiteView, index: int) -> BodyResult:
+    found = view.bodies.get(index)
+    if found is not None:
+        return found
+    from tilbook.staticsite.generator import MediaResolver, render_body
+    from tilbook.staticsite.reader import markdown_of
+
+    assert view.contents is not None and view.options is not None
+    entry = view.contents.entries[index]
+    if not entry.record.markdown:
+        entry.record.markdown = markdown_of(
+            state.root, state.store(), entry.record, view.options.include_private
+        )
+    resolver = MediaResolver(state.root, view.contents, True)
+    body = render_body(entry, resolver, view.options.toc_min)
+    view.bodies[index] = body
+    return body
+
+
+def _page_for(view: SiteView, path: str) -> Page | None:
+    path = path.strip("/")
+    for candidate in (f"{path}/index.html" if path else "index.html", path):
+        page = view.pages.get(candidate)
+        if page is not None:
+            return page
+    return None
+
+
+def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
+    from tilbook.staticsite.generator import ROOT_MARK
+    from tilbook.webapp.pages import app_link, environment
+
+    view = site_view(state)
+    path = request.path_params.get("path", "")
+    if path in view.assets:
+        suffix = path[path.rfind(".") :]
+        return Response(
+            view.assets[path], media_type=_TYPES.get(suffix, "application/octet-stream")
+        )
+    page = _page_for(view, path)
+    if page is None:
+        raise HTTPException(404)
+    assert view.options is not None
+    extra: dict[str, Any] = {}
+    if page.bodies:
+        rendered = {}
+        for index in page.bodies:
+            body = _body(state, view, index)
+            rendered[index] = {"html": body.html.replace(ROOT_MARK, "/"), "toc": body.toc}
+        if page.kind == "entry":
+            extra["body"] = rendered[page.bodies[0]]
+        else:
+            extra["bodies"] = [rendered[i] for i in page.bodies]
+    template = environment().get_template(page.template)
+    text = template.render(
+        **page.context,
+        **extra,
+        page_path=page.path,
+        root="/",
+        pretty=True,
+        link=app_link,
+        absolute=None,
+        app={"csrf": csrf.token, "version": state.version, "path": request.url.path},
+        site={"title": view.options.title, "language": view.options.language, "base_url": ""},
+    )
+    media_type = _TYPES.get(page.path[page.path.rfind(".") :], "text/html; charset=utf-8")
+    if media_type.startswith("text/html"):
+        return HTMLResponse(text)
+    return Response(text, media_type=media_type)
