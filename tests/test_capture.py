@@ -312,8 +312,8 @@ def test_a_date_the_parser_cannot_read_back_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["add", "typo year", "--date", "2204-03-01", "--log", str(tmp_path)]
     )
-    assert result.exit_code == 1
-    assert "1900 to 2200" in result.output
+    assert result.exit_code == 2  # a bad option value is a usage error
+    assert "years 1900-2200" in result.output
     assert (tmp_path / "notes.md").read_text() == ATX_OLDEST_FIRST
 
 

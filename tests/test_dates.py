@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from tilbook.parse.dates import date_prefix, filename_date, only_date
+from tilbook.errors import DateInputError
+from tilbook.parse.dates import date_prefix, filename_date, only_date, user_date
 
 
 @pytest.mark.parametrize(
@@ -47,3 +48,37 @@ def test_filename_date() -> None:
     assert filename_date("2024-05-20-attention") == date(2024, 5, 20)
     assert filename_date("2024-02-30-nope") is None
     assert filename_date("notes") is None
+
+
+# -- dates a user types ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "end", "expected"),
+    [
+        ("2024-03-14", False, date(2024, 3, 14)),
+        ("2024-3-4", False, date(2024, 3, 4)),
+        ("2024-02", False, date(2024, 2, 1)),
+        ("2024-02", True, date(2024, 2, 29)),
+        ("2023-12", True, date(2023, 12, 31)),
+        ("2024", False, date(2024, 1, 1)),
+        ("2024", True, date(2024, 12, 31)),
+        ("14 Mar 2024", False, date(2024, 3, 14)),
+        ("2024년 3월 14일", False, date(2024, 3, 14)),
+        ("today", False, date(2026, 1, 10)),
+        ("Yesterday", False, date(2026, 1, 9)),
+    ],
+)
+def test_user_date_reads_what_people_type(typed: str, end: bool, expected: date) -> None:
+    assert user_date(typed, end=end, today=date(2026, 1, 10)) == expected
+
+
+@pytest.mark.parametrize("typed", ["2024-13-01", "2024-02-30", "someday", "", "2204-01-01", "0"])
+def test_user_date_refuses_with_the_forms_to_use(typed: str) -> None:
+    with pytest.raises(DateInputError, match="write it like 2024-03-14"):
+        user_date(typed)
+
+
+def test_user_date_whole_day_refuses_a_month() -> None:
+    with pytest.raises(DateInputError, match="2024-03-14 or today"):
+        user_date("2024-03", whole_day=True)

@@ -49,3 +49,7 @@ class PlotError(TilbookError):
 
 class SiteError(TilbookError):
     """The static site cannot be built where or how it was asked to be."""
+
+
+class DateInputError(TilbookError):
+    """A date the user typed is not one tilbook can read."""

@@ -6,14 +6,8 @@ from pathlib import Path
 
 import click
 
-from tilbook.cli.options import (
-    handle_errors,
-    json_option,
-    log_option,
-    opened_log,
-    print_json,
-    report_warnings,
-)
+from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
+from tilbook.cli.output import print_json, report_warnings
 
 MAX_WARNINGS_SHOWN = 20
 

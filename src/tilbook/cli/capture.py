@@ -11,21 +11,8 @@ from pathlib import Path
 
 import click
 
-from tilbook.cli.options import (
-    check_date,
-    console,
-    handle_errors,
-    inherited_log,
-    json_option,
-    log_option,
-    opened_log,
-    print_json,
-)
-
-
-def _day(value: str | None) -> date:
-    checked = check_date(value, "--date")
-    return date.fromisoformat(checked) if checked else date.today()
+from tilbook.cli.options import DAY, SINCE, handle_errors, iso, json_option, log_option, opened_log
+from tilbook.cli.output import console, print_json
 
 
 def _reindex(root: Path) -> None:
@@ -56,7 +43,7 @@ def _entry_id(root: Path, source: str, line: int) -> str | None:
 @click.argument("text")
 @log_option
 @click.option("--file", "file", metavar="PATH", help="Write to this file (relative to the log).")
-@click.option("--date", "day", metavar="DATE", help="The entry's date (default: today).")
+@click.option("--date", "day", type=DAY, metavar="DATE", help="The entry's date (default: today).")
 @click.option("--title", help="A title line for the entry.")
 @click.option("--category", help="Category heading to use (category-dated logs).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the entry (repeatable).")
@@ -66,7 +53,7 @@ def add(
     text: str,
     log: Path,
     file: str | None,
-    day: str | None,
+    day: date | None,
     title: str | None,
     category: str | None,
     tags: tuple[str, ...],
@@ -88,7 +75,7 @@ def add(
     with opened_log(log) as (root, store):
         source = file or journal_source(store, load_settings(root)["journal"])
     capture = add_entry(
-        root, source, text, day=_day(day), tags=list(tags), title=title, category=category
+        root, source, text, day=day or date.today(), tags=list(tags), title=title, category=category
     )
     _reindex(root)
     entry_id = _entry_id(root, capture.source, capture.line)
@@ -146,7 +133,9 @@ def today(log: Path, file: str | None, category: str | None) -> None:
 @click.group(invoke_without_command=True)
 @log_option
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only TODOs of entries with TAG.")
-@click.option("--since", metavar="DATE", help="Only TODOs first written on or after DATE.")
+@click.option(
+    "--since", type=SINCE, metavar="DATE", help="Only TODOs first written on or after DATE."
+)
 @click.option(
     "--stale",
     type=click.IntRange(min=0),
@@ -162,7 +151,7 @@ def todo(
     ctx: click.Context,
     log: Path,
     tags: tuple[str, ...],
-    since: str | None,
+    since: date | None,
     stale: int,
     include_done: bool,
     as_json: bool,
@@ -182,7 +171,7 @@ def todo(
             store,
             similarity=int(load_settings(root)["todo_similarity"]),
             tags=list(tags),
-            since=check_date(since, "--since"),
+            since=iso(since),
             stale=stale,
             include_done=include_done,
         )
@@ -218,7 +207,6 @@ def todo_done(todo_id: str, log: Path, all_copies: bool) -> None:
     from tilbook.features.agenda import agenda, find_item, mark_done
     from tilbook.settings import load_settings
 
-    log = inherited_log(log)
     with opened_log(log) as (root, store):
         settings = load_settings(root)
         items = agenda(store, similarity=int(settings["todo_similarity"]), include_done=True)
@@ -240,7 +228,6 @@ def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> N
     from tilbook.features.capture import add_todo, journal_source
     from tilbook.settings import load_settings
 
-    log = inherited_log(log)
     with opened_log(log) as (root, store):
         source = file or journal_source(store, load_settings(root)["journal"])
     capture = add_todo(root, source, text, day=date.today(), tags=list(tags))
@@ -303,7 +290,6 @@ def questions_answer(
     """Record that an entry (or a note) answers question ID; it leaves the list."""
     from tilbook.features.questions import answer_question, reopen_question
 
-    log = inherited_log(log)
     with opened_log(log) as (_, store):
         if reopen:
             item = reopen_question(store, question_id)

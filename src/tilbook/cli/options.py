@@ -1,30 +1,35 @@
-"""What every tilbook command shares: options, error handling, output helpers.
+"""What every tilbook command shares: options, error handling, opening the log.
 
-Feature commands live in their own `cli_*.py` modules and import from here;
-`tilbook.cli` assembles them into the `tilbook` command.
+Feature commands live in their own modules of `tilbook.cli` and import from
+here; `tilbook.cli.main` assembles them into the `tilbook` command. An option a
+group and its commands both take (`--log`, `--json`) is read with `inherited`:
+`tilbook --log DIR todo done ID`, `tilbook todo --log DIR done ID` and
+`tilbook todo done ID --log DIR` mean the same.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from tilbook.errors import TilbookError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from tilbook.model import IndexWarning
     from tilbook.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[date, Any]  # generic in newer Click only
+else:
+    _ParamType = click.ParamType
+T = TypeVar("T")
 
 
 # -- shared options -------------------------------------------------------------------------
@@ -49,17 +54,67 @@ def json_option(command: F) -> F:
     )
 
 
+class DateParam(_ParamType):
+    """A date the user types, read by the one user-date grammar (`parse.dates.user_date`)."""
+
+    name = "date"
+
+    def __init__(self, *, end: bool = False, whole_day: bool = False) -> None:
+        self.end = end
+        self.whole_day = whole_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        from tilbook.errors import DateInputError
+        from tilbook.parse.dates import user_date
+
+        try:
+            return user_date(str(value), end=self.end, whole_day=self.whole_day)
+        except DateInputError as error:
+            self.fail(str(error), param, ctx)
+
+
+SINCE = DateParam()
+UNTIL = DateParam(end=True)
+DAY = DateParam(whole_day=True)
+
+
 def filter_options(command: F) -> F:
     """`--tag`, `--since`, `--until`: shared by the commands that list entries."""
     command = click.option(
-        "--until", metavar="DATE", help="Only entries dated on or before DATE (YYYY-MM-DD)."
+        "--until", type=UNTIL, metavar="DATE", help="Only entries dated on or before DATE."
     )(command)
     command = click.option(
-        "--since", metavar="DATE", help="Only entries dated on or after DATE (YYYY-MM-DD)."
+        "--since", type=SINCE, metavar="DATE", help="Only entries dated on or after DATE."
     )(command)
     return click.option(
         "--tag", "tags", multiple=True, metavar="TAG", help="Only entries with TAG (repeatable)."
     )(command)
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def inherited(name: str, value: T) -> T:
+    """An option's value where a group and its commands all take it.
+
+    Given on the command line to the command itself, that wins; else the
+    nearest enclosing group's, when it was given there; else the command's own
+    (its environment variable or default).
+    """
+    context = click.get_current_context(silent=True)
+    if context is None or context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        return value
+    parent = context.parent
+    while parent is not None:
+        if name in parent.params and (
+            parent.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        ):
+            return parent.params[name]  # type: ignore[no-any-return]
+        parent = parent.parent
+    return value
 
 
 def handle_errors(command: F) -> F:
@@ -75,46 +130,25 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+# -- the log --------------------------------------------------------------------------------
 
 
-def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+def notes_root(log: Path) -> Path:
+    """The notes folder a command works on (its --log, or an enclosing group's)."""
+    from tilbook.notes.files import log_root
 
-
-def check_date(value: str | None, option: str) -> str | None:
-    if value is None:
-        return None
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2024-03-14", param_hint=option
-        ) from None
-
-
-def report_warnings(warnings: list[IndexWarning]) -> None:
-    if not warnings:
-        return
-    out = console(stderr=True)
-    for warning in warnings:
-        out.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+    return log_root(inherited("log", log))
 
 
 @contextmanager
 def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
     """The log folder and its index, brought up to date first (quietly)."""
+    from tilbook.cli.output import report_warnings
     from tilbook.indexing import sync as sync_log
-    from tilbook.notes.files import log_root
     from tilbook.settings import load_settings
     from tilbook.store import open_store
 
-    root = log_root(log)
+    root = notes_root(log)
     store = open_store(root)
     try:
         if sync:
@@ -122,54 +156,3 @@ def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
         yield root, store
     finally:
         store.close()
-
-
-# -- the commands ---------------------------------------------------------------------------
-
-
-def inherited_log(log: Path) -> Path:
-    """A subcommand's --log, or its group's when only the group was given one."""
-    context = click.get_current_context()
-    parent = context.parent.params.get("log") if context.parent else None
-    if parent is not None and log == Path(".") and Path(parent) != Path("."):
-        return Path(parent)
-    return log
-
-
-@contextmanager
-def progress_bar(
-    label: str, *, enabled: bool = True, minimum: int = 0
-) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar on stderr for runs of at least `minimum` steps (terminal only).
-
-    Yields a callback `(done, total, current item)` for the library to call, or
-    None when no bar is shown.
-    """
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=console(stderr=True),
-        transient=True,
-    )
-    task: list[Any] = []
-
-    def update(done: int, total: int, item: str) -> None:
-        if total < minimum:
-            return
-        if not task:
-            bar.start()
-            task.append(bar.add_task("", total=total))
-        bar.update(task[0], completed=done, total=total, description=item[-40:])
-
-    try:
-        yield update
-    finally:
-        if task:
-            bar.stop()

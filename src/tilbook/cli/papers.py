@@ -11,17 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click.core import ParameterSource
 
-from tilbook.cli.options import (
-    console,
-    handle_errors,
-    json_option,
-    log_option,
-    opened_log,
-    print_json,
-    progress_bar,
-)
+from tilbook.cli.options import handle_errors, inherited, json_option, log_option, opened_log
+from tilbook.cli.output import console, print_json, progress_bar
 
 if TYPE_CHECKING:
     from tilbook.features.papers.mentions import PaperItem
@@ -29,22 +21,6 @@ if TYPE_CHECKING:
 ENTRIES_SHOWN = 3
 """Entry ids shown per paper in the table (all of them with --json)."""
 VENUE_WIDTH = 40
-
-
-def _from_group(context: click.Context, name: str, value: Any) -> Any:
-    """A subcommand's option, or its group's when only the group was given it.
-
-    `tilbook papers --log DIR show ID` and `tilbook papers show ID --log DIR`
-    both work; an option typed after the subcommand wins.
-    """
-    if context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
-        return value
-    parent = context.parent
-    if parent is None or name not in parent.params:
-        return value
-    if name == "as_json":
-        return bool(value or parent.params[name])
-    return parent.params[name]
 
 
 def _injected(context: click.Context, key: str) -> Any:
@@ -174,8 +150,7 @@ def show_paper(context: click.Context, paper_id: str, log: Path, as_json: bool) 
     from tilbook.features.papers.mentions import find_paper, list_papers
     from tilbook.features.papers.metadata import MetadataCache
 
-    log = _from_group(context, "log", log)
-    as_json = _from_group(context, "as_json", as_json)
+    as_json = inherited("as_json", as_json)
     with opened_log(log) as (root, store):
         cache = MetadataCache.load(root)
         item = find_paper(list_papers(store, cache), paper_id)
@@ -244,8 +219,7 @@ def fetch(context: click.Context, log: Path, offline: bool, refresh: bool, as_js
     from tilbook.features.papers.mentions import mentioned_ids
     from tilbook.features.papers.metadata import MetadataCache, fetch_metadata
 
-    log = _from_group(context, "log", log)
-    as_json = _from_group(context, "as_json", as_json)
+    as_json = inherited("as_json", as_json)
     with opened_log(log) as (root, store):
         paper_ids = mentioned_ids(store)
     cache = MetadataCache.load(root)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tilbook.cli.options import console, handle_errors, json_option, log_option, print_json
+from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
+from tilbook.cli.output import console, print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,24 +38,9 @@ KEYS_HELP = "space/enter: show answer · 1 Again · 2 Hard · 3 Good · 4 Easy �
 # -- shared -----------------------------------------------------------------------------------
 
 
-def _log_for(ctx: click.Context, log: Path) -> Path:
-    """A subcommand's --log, or the group's when only the group was given one."""
-    from click.core import ParameterSource
-
-    parent = ctx.parent
-    if (
-        parent is not None
-        and ctx.get_parameter_source("log") is not ParameterSource.COMMANDLINE
-        and parent.get_parameter_source("log") is ParameterSource.COMMANDLINE
-    ):
-        return Path(parent.params["log"])
-    return log
-
-
 @contextmanager
 def _opened_cards(log: Path) -> Iterator[tuple[Path, Store, ReviewStore, Settings]]:
     """The log's index, up to date, with its cards brought in line with the notes."""
-    from tilbook.cli.options import opened_log
     from tilbook.features.cards.deck import sync_cards
     from tilbook.settings import load_settings
     from tilbook.store.reviews import review_store
@@ -308,7 +294,7 @@ def cards_command(
     from tilbook.features.cards.review import STATES, has_tags
     from tilbook.render.terminal import card_plain
 
-    with _opened_cards(_log_for(ctx, log)) as (_, _store, reviews, _settings):
+    with _opened_cards(log) as (_, _store, reviews, _settings):
         found = [c for c in reviews.cards(include_suspended=show_all) if has_tags(c, tags)]
     if as_json:
         print_json([card.to_dict() for card in found])
@@ -353,7 +339,7 @@ def stats_command(ctx: click.Context, log: Path, plot: Path | None, as_json: boo
     """Cards by state, what falls due soon, reviews per day and your true retention."""
     from tilbook.features.cards.review import plot_stats, review_stats
 
-    with _opened_cards(_log_for(ctx, log)) as (_, _store, reviews, settings):
+    with _opened_cards(log) as (_, _store, reviews, settings):
         stats = review_stats(reviews, settings)
     if plot is not None:
         plot_stats(stats, plot)
@@ -415,7 +401,7 @@ def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
         reset_parameters,
     )
 
-    with _opened_cards(_log_for(ctx, log)) as (_, _store, reviews, settings):
+    with _opened_cards(log) as (_, _store, reviews, settings):
         if reset:
             count = reset_parameters(reviews, settings)
             click.echo(f"Back to the FSRS-6 default parameters; rescheduled {count} cards.")
@@ -452,7 +438,7 @@ def anki_command(
     """
     from tilbook.features.cards.review import export_anki
 
-    with _opened_cards(_log_for(ctx, log)) as (_, _store, reviews, _settings):
+    with _opened_cards(log) as (_, _store, reviews, _settings):
         count = export_anki(reviews, file, deck_name=deck, tags=tags)
     click.echo(f"Wrote {count} notes to {file} (deck {deck!r}).")
 
@@ -469,7 +455,7 @@ def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
     """
     from tilbook.features.cards.review import export_reviews
 
-    with _opened_cards(_log_for(ctx, log)) as (_, _store, reviews, _settings):
+    with _opened_cards(log) as (_, _store, reviews, _settings):
         data = export_reviews(reviews)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if file is None:
@@ -496,7 +482,7 @@ def import_command(ctx: click.Context, file: Path, log: Path) -> None:
     from tilbook.features.cards.review import import_reviews, read_export
 
     data = read_export(file)
-    with _opened_cards(_log_for(ctx, log)) as (root, store, reviews, settings):
+    with _opened_cards(log) as (root, store, reviews, settings):
         report = import_reviews(reviews, data, origin=str(file))
         reviews.clear_signatures()
         sync_cards(root, store, reviews, settings)

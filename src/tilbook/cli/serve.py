@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tilbook.cli.options import handle_errors, log_option
+from tilbook.cli.options import handle_errors, log_option, notes_root
 
 
 @click.command()
@@ -36,11 +36,10 @@ def serve(log: Path, host: str, port: int, allow_hosts: tuple[str, ...], no_watc
     """
     import uvicorn
 
-    from tilbook.notes.files import log_root
     from tilbook.webapp.app import create_app
     from tilbook.webapp.security import LOCAL_HOSTS
 
-    root = log_root(log)
+    root = notes_root(log)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.secho(
             f"warning: listening on {host}: anyone who can reach this machine can read and "

@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tilbook.cli.options import (
-    check_date,
-    console,
-    handle_errors,
-    json_option,
-    log_option,
-    opened_log,
-    print_json,
-)
+from tilbook.cli.options import DAY, handle_errors, json_option, log_option, opened_log
+from tilbook.cli.output import console, print_json
 
 if TYPE_CHECKING:
     from tilbook.features.stats import LogStats
@@ -113,12 +106,13 @@ def _escape(text: str) -> str:
 @click.option(
     "--today",
     "today",
+    type=DAY,
     metavar="DATE",
     help="Count the current streak up to DATE (default: today's local date).",
 )
 @json_option
 @handle_errors
-def stats(log: Path, plot: Path | None, today: str | None, as_json: bool) -> None:
+def stats(log: Path, plot: Path | None, today: date | None, as_json: bool) -> None:
     """Entries per week and month, streaks, top tags, papers and TODOs over time.
 
     A streak is a run of days with at least one entry; the current one counts
@@ -127,11 +121,10 @@ def stats(log: Path, plot: Path | None, today: str | None, as_json: bool) -> Non
     """
     from tilbook.features.stats import draw_stats, log_stats, plot_format
 
-    day = check_date(today, "--today")
     if plot is not None:
         plot_format(plot)  # a wrong file type fails before any work
     with opened_log(log) as (root, store):
-        found = log_stats(store, today=date.fromisoformat(day) if day else None)
+        found = log_stats(store, today=today)
     notes: list[str] = []
     if plot is not None:
         notes = draw_stats(found, plot, title=f"tilbook stats: {root.name or root}")

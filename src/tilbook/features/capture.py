@@ -11,7 +11,6 @@ new entry is inserted as new bytes; nothing already in the file changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,13 @@ from tilbook.model import Entry, ParsedFile
 from tilbook.notes.files import source_from_text
 from tilbook.notes.writes import NoteFile, create_note, insert_text, read_note
 from tilbook.parse.blocks import ENTRY_MARKER, Block, parse_blocks
-from tilbook.parse.dates import MAX_YEAR, MIN_YEAR, date_prefix, slash_dates_day_first
+from tilbook.parse.dates import (
+    MAX_YEAR,
+    MIN_YEAR,
+    date_prefix,
+    format_date_like,
+    slash_dates_day_first,
+)
 from tilbook.parse.layouts import CATEGORY, DATED, category_date
 from tilbook.reading import blank_front_matter, parse_source
 from tilbook.store.base import EntryFilter, EntrySummary, Store
@@ -116,102 +121,6 @@ def _day_headings(blocks: list[Block], *, day_first: bool = False) -> list[DayHe
         return []
     level = max(levels, key=lambda lv: (levels[lv], -lv))
     return [day for day in found if day.level == level]
-
-
-# -- formatting dates like the file does -------------------------------------------------
-
-_MONTHS = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-]  # fmt: skip
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_KOREAN_WEEKDAYS = "월화수목금토일"
-_SLASH = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
-_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
-_NUMERIC = re.compile(r"(\d{4})(\s?[-./]\s?)(\d{1,2})(\s?[-./]\s?)(\d{1,2})(\.?)")
-_KOREAN = re.compile(r"(\d{4})(\s*년\s*)(\d{1,2})(\s*월\s*)(\d{1,2})(\s*일)")
-_DAY_MONTH = re.compile(r"(\d{1,2})(st|nd|rd|th)?(\s+)([A-Za-z]{3,9})(\.?,?\s+)(\d{4})")
-_MONTH_DAY = re.compile(r"([A-Za-z]{3,9})(\.?\s+)(\d{1,2})(st|nd|rd|th)?(,?\s+)(\d{4})")
-_ENGLISH_WEEKDAY = re.compile(
-    r"\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(day|sday|nesday|rsday|urday)?\b", re.I
-)
-_KOREAN_WEEKDAY = re.compile(r"\(([월화수목금토일])(요일)?\)")
-
-
-def _ordinal(day: int) -> str:
-    if 10 <= day % 100 <= 20:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-
-
-def _month_name(sample: str, month: int) -> str:
-    name = _MONTHS[month - 1]
-    name = name[:3] if len(sample) <= 4 else name
-    if sample.isupper():
-        return name.upper()
-    return name.lower() if sample.islower() else name
-
-
-def _pad(sample: str, value: int) -> str:
-    return f"{value:02d}" if len(sample) == 2 else str(value)
-
-
-def format_date_like(sample: str, day: date, *, day_first: bool = False) -> str:
-    """Write `day` the way `sample` writes its date (decorations kept), else ISO."""
-    found = date_prefix(sample, day_first=day_first)
-    if found is None:
-        return day.isoformat()
-    # Everything after the date is dropped unless it is only decoration.
-    forms: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-        (
-            _NUMERIC,
-            lambda m: f"{day.year}{m[2]}{_pad(m[3], day.month)}{m[4]}{_pad(m[5], day.day)}{m[6]}",
-        ),
-        (_KOREAN, lambda m: f"{day.year}{m[2]}{day.month}{m[4]}{day.day}{m[6]}"),
-        (
-            _SLASH,
-            lambda m: (
-                f"{_pad(m[1], day.day)}/{_pad(m[2], day.month)}/{day.year}"
-                if day_first
-                else f"{_pad(m[1], day.month)}/{_pad(m[2], day.day)}/{day.year}"
-            ),
-        ),
-        (_DOTS, lambda m: f"{_pad(m[1], day.day)}.{_pad(m[2], day.month)}.{day.year}"),
-        (
-            _DAY_MONTH,
-            lambda m: (
-                f"{_pad(m[1], day.day)}{_ordinal(day.day) if m[2] else ''}{m[3]}"
-                f"{_month_name(m[4], day.month)}{m[5]}{day.year}"
-            ),
-        ),
-        (
-            _MONTH_DAY,
-            lambda m: (
-                f"{_month_name(m[1], day.month)}{m[2]}{_pad(m[3], day.day)}"
-                f"{_ordinal(day.day) if m[4] else ''}{m[5]}{day.year}"
-            ),
-        ),
-    )
-    for pattern, build in forms:
-        match = pattern.search(sample)
-        if match is None:
-            continue
-        head, tail = sample[: match.start()], sample[match.end() :]
-        if not re.fullmatch(r"[\s*_~`\])]*(?:\([^)]*\))?[\s*_~`\])]*", tail):
-            tail = tail[: len(tail) - len(tail.lstrip(" *_~`"))]
-        result = head + build(match) + tail
-        result = _ENGLISH_WEEKDAY.sub(
-            lambda w: (
-                _WEEKDAYS[day.weekday()][: len(w.group())]
-                if len(w.group()) <= 3
-                else _WEEKDAYS[day.weekday()]
-            ),
-            result,
-        )
-        return _KOREAN_WEEKDAY.sub(
-            lambda w: f"({_KOREAN_WEEKDAYS[day.weekday()]}{w.group(2) or ''})", result
-        )
-    return day.isoformat()
 
 
 # -- composing the entry -------------------------------------------------------------------

@@ -36,16 +36,6 @@ PLOT_FORMATS = ("svg", "png")
 # -- counting (pure) ------------------------------------------------------------------------
 
 
-def parse_day(value: str | None) -> date | None:
-    """An entry's ISO date as a date (None when undated or not a real date)."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 @dataclass(slots=True, frozen=True)
 class Streak:
     """A run of consecutive days with at least one entry."""
@@ -280,7 +270,7 @@ def log_stats(store: Store, *, today: date | None = None, top_tags: int = TOP_TA
     """
     today = today or date.today()
     found = store.entry_dates()
-    days = [day for day in (parse_day(entry.date) for entry in found) if day is not None]
+    days = [date.fromisoformat(entry.date) for entry in found if entry.date]
     current, longest = streaks(days, today)
     tags_per_month: dict[str, dict[str, int]] = defaultdict(dict)
     for month, tag, count in store.tag_months():

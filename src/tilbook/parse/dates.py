@@ -1,14 +1,20 @@
-"""Recognise the dates people write in learning logs.
+"""The one date grammar: the dates people write in learning logs, read and written.
 
-`2023-08-18`, `2023.08.18`, `2023/8/18`, `2021. 04. 25.`, `18 Aug 2023`,
+Reading: `2023-08-18`, `2023.08.18`, `2023/8/18`, `2021. 04. 25.`, `18 Aug 2023`,
 `August 18, 2023`, `Fri, 18 Aug 2023`, `2023년 8월 18일`, `18.08.2023`,
 `8/18/2023` — with or without emphasis around them and a weekday after them.
+Writing: `format_date_like` writes a date the way a sample from the file does.
+Typing: `user_date` reads what a user types on the command line, in a search
+filter or a form (`2024-03-14`, `2024-03`, `2024`, `today`, or any form above).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from tilbook.errors import DateInputError
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
 """Years outside this range are not read as dates (a number like 3000 is rarely one)."""
@@ -219,3 +225,145 @@ def slash_dates_day_first(texts: list[str]) -> bool:
             elif second > 12 >= first:
                 month_first += 1
     return day_first > month_first
+
+
+# -- writing dates the way a file writes them ---------------------------------------------
+
+_ENGLISH_MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_KOREAN_WEEKDAYS = "월화수목금토일"
+_SLASH = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
+_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+_NUMERIC = re.compile(r"(\d{4})(\s?[-./]\s?)(\d{1,2})(\s?[-./]\s?)(\d{1,2})(\.?)")
+_KOREAN = re.compile(r"(\d{4})(\s*년\s*)(\d{1,2})(\s*월\s*)(\d{1,2})(\s*일)")
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})(st|nd|rd|th)?(\s+)([A-Za-z]{3,9})(\.?,?\s+)(\d{4})")
+_MONTH_NAME_DAY = re.compile(r"([A-Za-z]{3,9})(\.?\s+)(\d{1,2})(st|nd|rd|th)?(,?\s+)(\d{4})")
+_ENGLISH_WEEKDAY = re.compile(
+    r"\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(day|sday|nesday|rsday|urday)?\b", re.I
+)
+_KOREAN_WEEKDAY = re.compile(r"\(([월화수목금토일])(요일)?\)")
+
+
+def _ordinal(day: int) -> str:
+    if 10 <= day % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def _month_name(sample: str, month: int) -> str:
+    name = _ENGLISH_MONTHS[month - 1]
+    name = name[:3] if len(sample) <= 4 else name
+    if sample.isupper():
+        return name.upper()
+    return name.lower() if sample.islower() else name
+
+
+def _pad(sample: str, value: int) -> str:
+    return f"{value:02d}" if len(sample) == 2 else str(value)
+
+
+def format_date_like(sample: str, day: date, *, day_first: bool = False) -> str:
+    """Write `day` the way `sample` writes its date (decorations kept), else ISO."""
+    found = date_prefix(sample, day_first=day_first)
+    if found is None:
+        return day.isoformat()
+    # Everything after the date is dropped unless it is only decoration.
+    forms: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+        (
+            _NUMERIC,
+            lambda m: f"{day.year}{m[2]}{_pad(m[3], day.month)}{m[4]}{_pad(m[5], day.day)}{m[6]}",
+        ),
+        (_KOREAN, lambda m: f"{day.year}{m[2]}{day.month}{m[4]}{day.day}{m[6]}"),
+        (
+            _SLASH,
+            lambda m: (
+                f"{_pad(m[1], day.day)}/{_pad(m[2], day.month)}/{day.year}"
+                if day_first
+                else f"{_pad(m[1], day.month)}/{_pad(m[2], day.day)}/{day.year}"
+            ),
+        ),
+        (_DOTS, lambda m: f"{_pad(m[1], day.day)}.{_pad(m[2], day.month)}.{day.year}"),
+        (
+            _DAY_MONTH_NAME,
+            lambda m: (
+                f"{_pad(m[1], day.day)}{_ordinal(day.day) if m[2] else ''}{m[3]}"
+                f"{_month_name(m[4], day.month)}{m[5]}{day.year}"
+            ),
+        ),
+        (
+            _MONTH_NAME_DAY,
+            lambda m: (
+                f"{_month_name(m[1], day.month)}{m[2]}{_pad(m[3], day.day)}"
+                f"{_ordinal(day.day) if m[4] else ''}{m[5]}{day.year}"
+            ),
+        ),
+    )
+    for pattern, build in forms:
+        match = pattern.search(sample)
+        if match is None:
+            continue
+        head, tail = sample[: match.start()], sample[match.end() :]
+        if not re.fullmatch(r"[\s*_~`\])]*(?:\([^)]*\))?[\s*_~`\])]*", tail):
+            tail = tail[: len(tail) - len(tail.lstrip(" *_~`"))]
+        result = head + build(match) + tail
+        result = _ENGLISH_WEEKDAY.sub(
+            lambda w: (
+                _WEEKDAYS[day.weekday()][: len(w.group())]
+                if len(w.group()) <= 3
+                else _WEEKDAYS[day.weekday()]
+            ),
+            result,
+        )
+        return _KOREAN_WEEKDAY.sub(
+            lambda w: f"({_KOREAN_WEEKDAYS[day.weekday()]}{w.group(2) or ''})", result
+        )
+    return day.isoformat()
+
+
+# -- dates a user types ----------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
+_RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def user_date(
+    text: str, *, end: bool = False, whole_day: bool = False, today: date | None = None
+) -> date:
+    """The date a user typed (an option, a search filter, a form field).
+
+    `2024-03-14`, `today`, `yesterday`, or any form the reader knows
+    (`14 Mar 2024`, `2024년 3월 14일`); unless `whole_day`, also a month or a
+    year (`2024-03`, `2024`), read as its first day, or its last with `end`.
+    Raises `DateInputError` with what to type instead.
+    """
+    value = text.strip()
+    relative = _RELATIVE.get(value.casefold())
+    if relative is not None:
+        return (today or date.today()) + timedelta(days=relative)
+    found: date | None = None
+    period = _PERIOD.match(value)
+    if period is not None:
+        year, month, day = period["y"], period["m"], period["d"]
+        try:
+            if day is not None:
+                found = date(int(year), int(month), int(day))
+            elif not whole_day and month is not None:
+                first = date(int(year), int(month), 1)
+                following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+                found = following - timedelta(days=1) if end else first
+            elif not whole_day:
+                found = date(int(year), 12, 31) if end else date(int(year), 1, 1)
+        except ValueError:
+            found = None
+    else:
+        found = only_date(value)
+    if found is None or not MIN_YEAR <= found.year <= MAX_YEAR:
+        forms = "2024-03-14 or today" if whole_day else "2024-03-14, 2024-03, 2024 or today"
+        raise DateInputError(
+            f"{text!r} is not a date tilbook can use: write it like {forms} "
+            f"(years {MIN_YEAR}-{MAX_YEAR})"
+        )
+    return found

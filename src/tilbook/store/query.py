@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+
+from tilbook.errors import DateInputError
+from tilbook.parse.dates import user_date
 
 MAX_TERMS = 32
 
@@ -37,7 +39,6 @@ _SCRIPT_BOUNDARY = re.compile(
 )
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _FILTER = re.compile(r"^(tag|since|until|from|to):(.+)$", re.IGNORECASE)
-_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
 def has_cjk(text: str) -> bool:
@@ -83,19 +84,13 @@ class Query:
         return [word for term in self.terms for word in term.text.split()]
 
 
-def _normalise_date(value: str, *, end: bool) -> str | None:
-    """`2024`, `2024-03` or `2024-03-14` as the first (or last) day it covers; else None."""
-    value = value.strip()
-    if not _DATE.match(value):
-        return None
-    full = value + ("-12-31" if end else "-01-01") if len(value) == 4 else value
-    if len(value) == 7:
-        full = value + ("-31" if end else "-01")
+def _filter_date(value: str, *, end: bool) -> str | None:
+    """A `since:`/`until:` value as the first (or last) day it covers; None when it is
+    not a date (then the words are searched as typed)."""
     try:
-        date.fromisoformat(full if len(value) != 7 else value + "-01")
-    except ValueError:
-        return None  # not a real date: the words are searched as typed
-    return full
+        return user_date(value, end=end).isoformat()
+    except DateInputError:
+        return None
 
 
 def parse_query(text: str) -> Query:
@@ -115,7 +110,7 @@ def parse_query(text: str) -> Query:
             if name == "tag":
                 query.tags.append(value.lstrip("#"))
                 continue
-            date = _normalise_date(value, end=name in ("until", "to"))
+            date = _filter_date(value, end=name in ("until", "to"))
             if date is not None:
                 if name in ("since", "from"):
                     query.since = date

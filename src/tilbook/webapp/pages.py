@@ -228,6 +228,7 @@ async def preview_api(request: Request, state: LogState, csrf: Csrf) -> Response
 
 async def add_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.features.capture import add_entry, entry_at, journal_source
+    from tilbook.parse.dates import user_date
     from tilbook.settings import load_settings
 
     journal = journal_source(state.store(), load_settings(state.root)["journal"])
@@ -246,10 +247,7 @@ async def add_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     if not text.strip():
         raise TilbookError("the entry is empty: write something first")
     tags = [tag.strip().lstrip("#") for tag in form.get("tags", "").replace(",", " ").split()]
-    try:
-        day = date.fromisoformat(form["date"]) if form.get("date") else date.today()
-    except ValueError:
-        raise TilbookError(f"{form['date']!r} is not a date like 2024-03-14") from None
+    day = user_date(form["date"], whole_day=True) if form.get("date") else date.today()
     capture = add_entry(state.root, journal, text, day=day, tags=[t for t in tags if t])
     state.sync()
     found = entry_at(state.store(), capture.source, capture.line)

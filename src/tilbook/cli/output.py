@@ -1,0 +1,73 @@
+"""How commands print: the rich console, JSON, warnings, progress bars, entry tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tilbook.model import IndexWarning
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def report_warnings(warnings: list[IndexWarning]) -> None:
+    if not warnings:
+        return
+    out = console(stderr=True)
+    for warning in warnings:
+        out.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(
+    label: str, *, enabled: bool = True, minimum: int = 0
+) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr for runs of at least `minimum` steps (terminal only).
+
+    Yields a callback `(done, total, current item)` for the library to call, or
+    None when no bar is shown.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console(stderr=True),
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def update(done: int, total: int, item: str) -> None:
+        if total < minimum:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task("", total=total))
+        bar.update(task[0], completed=done, total=total, description=item[-40:])
+
+    try:
+        yield update
+    finally:
+        if task:
+            bar.stop()

@@ -1,0 +1,416 @@
+"""Commands that read the log: index, inspect, entries, search, show, tags, export, config."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tilbook.cli.options import (
+    filter_options,
+    handle_errors,
+    iso,
+    json_option,
+    log_option,
+    notes_root,
+    opened_log,
+)
+from tilbook.cli.output import console, print_json, progress_bar, report_warnings
+
+
+@click.command()
+@click.argument(
+    "folder", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@log_option
+@click.option("--rebuild", is_flag=True, help="Read every file again, even unchanged ones.")
+@click.option("--strict", is_flag=True, help="Exit with an error when any file has a warning.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@json_option
+@handle_errors
+def index(
+    folder: Path | None, log: Path, rebuild: bool, strict: bool, quiet: bool, as_json: bool
+) -> None:
+    """Index every Markdown file of the log (only what changed since last time).
+
+    DIR defaults to --log. The index is written to DIR/.tilbook/index.db.
+    """
+    from tilbook.errors import IndexStoreError
+    from tilbook.indexing import sync
+    from tilbook.notes.files import log_root
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store, set_aside_index
+
+    root = log_root(folder) if folder is not None else notes_root(log)
+    settings = load_settings(root)
+    try:
+        store = open_store(root)
+    except IndexStoreError:
+        if not rebuild:
+            raise
+        moved = set_aside_index(root)
+        store = open_store(root)
+        click.echo(
+            f"The index could not be opened; moved it to {moved} and made a new one.", err=True
+        )
+    try:
+        with progress_bar("indexing", minimum=20, enabled=not quiet and not as_json) as progress:
+            report = sync(root, store, settings, full=rebuild, progress=progress)
+        counts = store.counts()
+        warnings = list(report.warnings)
+        if strict:
+            # Files unchanged since an earlier run were not read again: their warnings count too.
+            seen = {str(warning) for warning in warnings}
+            warnings.extend(
+                warning
+                for info in store.files()
+                for warning in info.warnings
+                if str(warning) not in seen
+            )
+    finally:
+        store.close()
+    report_warnings(warnings)
+    if as_json:
+        print_json(
+            {
+                "folder": str(root),
+                "files": report.scanned,
+                "parsed": report.parsed,
+                "unchanged": report.unchanged + report.touched,
+                "removed": report.removed,
+                "entries": counts["entries"],
+                "seconds": round(report.seconds, 3),
+                "warnings": [str(w) for w in warnings],
+            }
+        )
+    elif not quiet:
+        recovered = " (finished an interrupted run)" if report.recovered else ""
+        click.echo(
+            f"Indexed {root}: {report.scanned} files ({report.parsed} read, "
+            f"{report.unchanged + report.touched} unchanged, {report.removed} removed), "
+            f"{counts['entries']} entries in {report.seconds:.2f} s; "
+            f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}{recovered}."
+        )
+    if strict and warnings:
+        raise click.ClickException(
+            f"{len(warnings)} warning(s) with --strict: fix the files named above."
+        )
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def inspect(file: Path, as_json: bool) -> None:
+    """Show how FILE is read: its layout, entries and learning targets.
+
+    Reads the file directly (no index needed) and changes nothing.
+    """
+    from tilbook.reading import inspect_file
+
+    parsed = inspect_file(file)
+    if as_json:
+        print_json(
+            {
+                **parsed.file_dict(),
+                "layout_reason": parsed.layout_reason,
+                "preamble": list(parsed.preamble) if parsed.preamble else None,
+                "warnings": [str(w) for w in parsed.warnings],
+                "entries": [entry.to_dict() for entry in parsed.entries],
+            }
+        )
+        return
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})")
+    if parsed.title:
+        out.print(f"title: {parsed.title}")
+    if parsed.preamble:
+        out.print(f"preamble: lines {parsed.preamble[0]}-{parsed.preamble[1]} (not an entry)")
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("lines", "date", "title", "tags", "found"):
+        table.add_column(column, overflow="fold")
+    for entry in parsed.entries:
+        found = ", ".join(
+            f"{len(items)} {name}"
+            for name, items in (
+                ("links", entry.links),
+                ("papers", entry.papers),
+                ("todos", entry.todos),
+                ("questions", entry.questions),
+                ("terms", entry.terms),
+            )
+            if items
+        )
+        table.add_row(
+            f"{entry.line}-{entry.end_line}",
+            entry.date or "",
+            (f"[{entry.category}] " if entry.category else "") + entry.title,
+            " ".join("#" + tag for tag in entry.tags),
+            found,
+        )
+    out.print(table)
+    out.print(f"{len(parsed.entries)} entries")
+    for target in parsed.targets:
+        out.print(f"target (line {target.line}): {target.text}")
+    for warning in parsed.warnings:
+        out.print(f"[yellow]warning:[/] {warning}")
+
+
+def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    table = Table(show_edge=False, pad_edge=False, expand=True, show_lines=snippets)
+    table.add_column("id", style="dim", no_wrap=True, width=12)
+    table.add_column("date", no_wrap=True, width=10)
+    table.add_column("entry", overflow="fold", ratio=4)
+    table.add_column("tags", overflow="fold", ratio=1, style="cyan")
+    for row in rows:
+        summary = row.entry if snippets else row
+        cell = Text()
+        if summary.category:
+            cell.append(f"[{summary.category}] ", style="magenta")
+        cell.append(summary.title, style="bold")
+        cell.append(f"  {summary.source}:{summary.line}", style="dim")
+        if snippets and row.snippet.text:
+            cell.append("\n")
+            last = 0
+            for start, end in row.snippet.highlights:
+                cell.append(row.snippet.text[last:start])
+                cell.append(row.snippet.text[start:end], style="bold yellow")
+                last = end
+            cell.append(row.snippet.text[last:])
+        table.add_row(
+            summary.id, summary.date or "", cell, " ".join("#" + tag for tag in summary.tags)
+        )
+    out.print(table)
+
+
+@click.command()
+@log_option
+@filter_options
+@click.option("--file", "source", metavar="PATH", help="Only entries of this file (relative).")
+@click.option(
+    "--layout",
+    type=click.Choice(["dated-headings", "category-dated", "lessons", "sections", "single-note"]),
+    help="Only this layout.",
+)
+@click.option("--category", help="Only entries of this category.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), help="Show at most this many.")
+@json_option
+@handle_errors
+def entries(
+    log: Path,
+    tags: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    source: str | None,
+    layout: str | None,
+    category: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List entries, newest first (undated ones last)."""
+    from tilbook.store.base import EntryFilter
+
+    filters = EntryFilter(
+        tags=list(tags),
+        since=iso(since),
+        until=iso(until),
+        source=source,
+        layout=layout,
+        category=category,
+        limit=limit,
+    )
+    with opened_log(log) as (_, store):
+        found = store.entries(filters)
+    if as_json:
+        print_json([summary.to_dict() for summary in found])
+    elif not found:
+        click.echo("No entries match.", err=True)
+    else:
+        _entry_table(found)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@log_option
+@filter_options
+@click.option(
+    "--limit",
+    "-n",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Show at most this many matches.",
+)
+@json_option
+@handle_errors
+def search(
+    query: tuple[str, ...],
+    log: Path,
+    tags: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search, best matches first, with highlighted snippets.
+
+    Words are matched literally (any language, Korean and Chinese inside words
+    too). "quoted words" match as a phrase, word* as a prefix. Filters can be
+    typed in the query: tag:Research since:2024-01 until:2024-06-30.
+    """
+    from tilbook.store.query import parse_query
+
+    parsed = parse_query(" ".join(query))
+    parsed.tags.extend(tags)
+    parsed.since = iso(since) or parsed.since
+    parsed.until = iso(until) or parsed.until
+    with opened_log(log) as (_, store):
+        hits = store.search(parsed, limit=limit)
+    if as_json:
+        print_json([hit.to_dict() for hit in hits])
+    elif not hits:
+        click.echo("No matches.", err=True)
+    else:
+        _entry_table(hits, snippets=True)
+
+
+@click.command()
+@click.argument("entry_id", metavar="ENTRY_ID")
+@log_option
+@click.option("--raw", is_flag=True, help="Print the entry's Markdown as written, nothing else.")
+@json_option
+@handle_errors
+def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
+    """Show one entry: what was found in it and its text as written.
+
+    ENTRY_ID may be shortened to any unique prefix.
+    """
+    from tilbook.reading import entry_markdown
+
+    with opened_log(log) as (root, store):
+        entry = store.entry(entry_id)
+    markdown = entry_markdown(root, entry)
+    if raw:
+        click.echo(markdown)
+        return
+    if as_json:
+        print_json({**entry.to_dict(), "markdown": markdown})
+        return
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    out = console()
+    meta = [
+        f"[bold]{entry.title}[/]",
+        f"[dim]{entry.id} · {entry.source}:{entry.line}-{entry.end_line} · {entry.layout}[/]",
+    ]
+    if entry.date:
+        meta.append(f"date: {entry.date}")
+    if entry.category:
+        meta.append(f"category: {entry.category}")
+    if entry.tags:
+        meta.append("tags: " + " ".join("#" + tag for tag in entry.tags))
+    for paper in entry.papers:
+        meta.append(f"paper: {paper.id}" + (f" — {paper.title}" if paper.title else ""))
+    for item in entry.todos:
+        meta.append(f"todo: [{'x' if item.done else ' '}] {item.text}")
+    for question in entry.questions:
+        meta.append(f"question: {question.text}")
+    for term in entry.terms:
+        meta.append(f"term: {term.term} — {term.definition}")
+    out.print(Panel("\n".join(meta), expand=False), markup=True)
+    out.print(Markdown(markdown))
+
+
+@click.command()
+@log_option
+@json_option
+@handle_errors
+def tags(log: Path, as_json: bool) -> None:
+    """List tags with how many entries use them, most used first."""
+    with opened_log(log) as (_, store):
+        found = store.tags()
+    if as_json:
+        print_json(
+            [{"tag": t.tag, "entries": t.entries, "first": t.first, "last": t.last} for t in found]
+        )
+        return
+    if not found:
+        click.echo("No tags yet: write #Tag in your notes.", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("tag", "entries", "first", "last"):
+        table.add_column(column, justify="right" if column == "entries" else "left")
+    for tag in found:
+        table.add_row("#" + tag.tag, str(tag.entries), tag.first or "", tag.last or "")
+    console().print(table)
+
+
+@click.command()
+@log_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="Export format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@handle_errors
+def export(log: Path, fmt: str, output: Path | None) -> None:
+    """Export every file and entry with what was found in them (JSON)."""
+    from tilbook.features.export import export_log
+
+    with opened_log(log) as (_, store):
+        data = export_log(store)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {len(data['entries'])} entries to {output}", err=True)
+
+
+@click.command()
+@log_option
+@json_option
+@handle_errors
+def config(log: Path, as_json: bool) -> None:
+    """Show every setting, its value and where it comes from (tilbook.toml)."""
+    from tilbook.notes.files import log_root
+    from tilbook.settings import SETTINGS, load_settings
+
+    settings = load_settings(log_root(log))
+    rows = [
+        {
+            "name": s.name,
+            "value": settings[s.name],
+            "default": s.default,
+            "source": settings.source_of(s.name),
+            "help": s.help,
+        }
+        for s in SETTINGS
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']} = {json.dumps(row['value'])}   ({row['source']})")
+        click.echo(f"    {row['help']}")
