@@ -32,7 +32,8 @@ from tilbook.features.cards.review import (
     review_stats,
     utc_now,
 )
-from tilbook.render.terminal import card_html, card_renderable
+from tilbook.render.html import card_html
+from tilbook.render.terminal import card_renderable
 from tilbook.store.migrations import MIGRATIONS, schema_version
 from tilbook.store.reviews import ReviewRecord
 

@@ -17,10 +17,6 @@ from tilbook.cli import main
 from tilbook.features.stats import (
     LogStats,
     Streak,
-    draw_stats,
-    font_families,
-    heat_levels,
-    level_labels,
     month_range,
     per_month,
     per_week,
@@ -29,6 +25,8 @@ from tilbook.features.stats import (
     week_key,
 )
 from tilbook.features.targets import configured_target, key_words
+from tilbook.render.charts import draw_stats, font_families
+from tilbook.render.heatmap import heat_level, heat_levels, level_labels
 
 # Days with entries: Jan 15; Mar 1-3 (a 3-day run); Mar 5; Mar 8-9 (2 days); Mar 20 (two entries).
 JOURNAL = """\
@@ -201,6 +199,22 @@ def test_heat_levels_and_their_labels() -> None:
     assert heat_levels(10) == [1, 3, 6, 8]
     assert level_labels([1, 3, 6, 8], 10) == ["0", "1–2", "3–5", "6–7", "8+"]
     assert level_labels([1, 2, 3], 3) == ["0", "1", "2", "3"]
+
+
+def test_heat_level_spreads_few_steps_over_the_greens() -> None:
+    assert [heat_level(count, 10) for count in (0, 1, 2, 3, 5, 6, 8, 10)] == [
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        4,
+        4,
+    ]
+    assert [heat_level(count, 2) for count in (0, 1, 2)] == [0, 1, 4]
+    assert [heat_level(count, 3) for count in (1, 2, 3)] == [1, 3, 4]
+    assert heat_level(1, 1) == 1  # one entry a day at most: the lightest green
 
 
 def test_key_words_leave_out_how_one_learns() -> None:

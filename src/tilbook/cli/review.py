@@ -337,12 +337,13 @@ def cards_command(
 @handle_errors
 def stats_command(ctx: click.Context, log: Path, plot: Path | None, as_json: bool) -> None:
     """Cards by state, what falls due soon, reviews per day and your true retention."""
-    from tilbook.features.cards.review import plot_stats, review_stats
+    from tilbook.features.cards.review import review_stats
+    from tilbook.render.charts import draw_review_stats
 
     with _opened_cards(log) as (_, _store, reviews, settings):
         stats = review_stats(reviews, settings)
     if plot is not None:
-        plot_stats(stats, plot)
+        draw_review_stats(stats, plot)
     if as_json:
         print_json(stats.to_dict())
     else:
@@ -436,7 +437,7 @@ def anki_command(
     Notes keep the same id on every export, so importing a newer export into
     Anki updates the notes instead of adding copies.
     """
-    from tilbook.features.cards.review import export_anki
+    from tilbook.render.anki import export_anki
 
     with _opened_cards(log) as (_, _store, reviews, _settings):
         count = export_anki(reviews, file, deck_name=deck, tags=tags)

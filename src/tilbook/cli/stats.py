@@ -119,7 +119,8 @@ def stats(log: Path, plot: Path | None, today: date | None, as_json: bool) -> No
     while there is an entry today or yesterday. Only dated entries count over
     time; TODOs and papers are counted in the month of their entry.
     """
-    from tilbook.features.stats import draw_stats, log_stats, plot_format
+    from tilbook.features.stats import log_stats
+    from tilbook.render.charts import draw_stats, plot_format
 
     if plot is not None:
         plot_format(plot)  # a wrong file type fails before any work

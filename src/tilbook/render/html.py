@@ -352,6 +352,16 @@ def _replace_math(fragment: str, errors: list[str]) -> str:
     return _MATH_SPAN.sub(replace, fragment)
 
 
+def _mathjax_math(fragment: str) -> str:
+    """Math left as TeX between MathJax delimiters (Anki typesets it itself)."""
+
+    def replace(match: re.Match[str]) -> str:
+        tex = html.escape(html.unescape(match.group(2)).strip(), quote=False)
+        return f"\\({tex}\\)" if match.group(1) == "inline" else f"\\[{tex}\\]"
+
+    return _MATH_SPAN.sub(replace, fragment)
+
+
 def _replace_code(match: re.Match[str]) -> str:
     language = (match.group(1) or "").removeprefix("language-").lower()
     code = match.group(2)
@@ -463,16 +473,21 @@ def render_markdown(
     local_url: LocalUrl | None = None,
     toc_min: int = TOC_MIN_HEADINGS,
     top_level: int = 2,
+    page: bool = True,
 ) -> Rendered:
     """Safe HTML for a piece of Markdown (an entry's text, a note, a preview).
 
     Headings are shifted so the shallowest one becomes `top_level` (the page has
     its own title). `local_url` maps relative image and link targets (None drops them).
+    With `page` false (a flashcard for Anki), math stays TeX for MathJax and code
+    is not highlighted, and headings get no anchors: the HTML stands on its own.
     """
     fragment = sanitize(pyromark.html(markdown, options=OPTIONS))
     errors: list[str] = []
     if "math math-" in fragment:
-        fragment = _replace_math(fragment, errors)
+        fragment = _replace_math(fragment, errors) if page else _mathjax_math(fragment)
+    if not page:
+        return Rendered(html=fragment.strip(), local_urls=[], math_errors=errors)
     if "<pre><code" in fragment:
         fragment = _CODE_BLOCK.sub(_replace_code, fragment)
     toc: list[Heading] = []
@@ -490,6 +505,11 @@ def render_markdown(
         local_urls=local,
         math_errors=errors,
     )
+
+
+def card_html(markdown: str) -> str:
+    """A card side as HTML for Anki: the same pipeline and sanitiser, math for MathJax."""
+    return render_markdown(markdown, page=False).html
 
 
 # -- an entry's own text --------------------------------------------------------------------

@@ -10,8 +10,6 @@ is sanitised.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 import pyromark
@@ -244,21 +242,3 @@ def card_renderable(markdown: str) -> RenderableType:
 def card_plain(markdown: str) -> str:
     """A card side as one line of plain text (for tables and lists)."""
     return " ".join(markdown.split())
-
-
-_MATH_SPAN = re.compile(r'<span class="math math-(inline|display)">(.*?)</span>', re.DOTALL)
-_ALLOWED_ATTRIBUTES = {"code": {"class"}, "a": {"href", "title"}, "img": {"src", "alt"}}
-
-
-def card_html(markdown: str) -> str:
-    """A card side as HTML for Anki: math for MathJax, raw HTML sanitised."""
-    import nh3
-
-    rendered = pyromark.html(markdown, options=_OPTIONS)
-
-    def mathjax(match: re.Match[str]) -> str:
-        tex = html.escape(html.unescape(match.group(2)).strip(), quote=False)
-        return f"\\({tex}\\)" if match.group(1) == "inline" else f"\\[{tex}\\]"
-
-    rendered = _MATH_SPAN.sub(mathjax, rendered)
-    return nh3.clean(rendered, attributes=_ALLOWED_ATTRIBUTES).strip()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from tilbook.render.heatmap import heat_level
 from tilbook.render.html import slugify
 from tilbook.staticsite.reader import EntryRecord, LogContent
 
@@ -332,7 +333,7 @@ def heatmap(entries: list[SiteEntry], chronological: list[int]) -> dict[str, Any
             if day > end:
                 break
             count = counts.get(day.isoformat(), 0)
-            level = 0 if not count else min(4, 1 + (count - 1) * 4 // max(peak, 1))
+            level = heat_level(count, peak)
             column.append({"date": day.isoformat(), "count": count, "level": level})
             total += count
             days += 1 if count else 0

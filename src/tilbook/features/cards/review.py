@@ -1,15 +1,14 @@
 """Spaced repetition of the log's flashcards with FSRS-6 (the `fsrs` package).
 
-Scheduling, review sessions, statistics, the FSRS optimizer, moving review
-history between machines (JSON) and exporting the cards as an Anki deck. The
-cards themselves come from `tilbook.features.cards.deck`; everything here reads and writes
-them through a `ReviewStore`. Times are stored in UTC and turned into local
-time only to decide what "today" is.
+Scheduling, review sessions, statistics, the FSRS optimizer and moving review
+history between machines (JSON). The cards come from
+`tilbook.features.cards.deck`; everything here reads and writes them through
+a `ReviewStore`. Times are stored in UTC and turned into local time only to
+decide what "today" is.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 from collections import Counter, deque
@@ -373,69 +372,6 @@ def review_stats(
     )
 
 
-def plot_stats(stats: ReviewStats, path: Path, *, weeks: int = 53) -> Path:
-    """Draw the due forecast and a calendar heatmap of reviews to `path` (PNG, SVG, PDF)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import MaxNLocator
-
-    today = date.fromisoformat(stats.today)
-    figure, (top, bottom) = plt.subplots(
-        2, 1, figsize=(11, 6.5), gridspec_kw={"height_ratios": [1.1, 1]}
-    )
-    days = [date.fromisoformat(day) for day, _ in stats.forecast]
-    top.bar(range(len(days)), [count for _, count in stats.forecast], color="#4c72b0", width=0.8)
-    top.set_xticks(range(0, len(days), 5), [day.strftime("%b %d") for day in days[::5]])
-    top.set_ylabel("cards due")
-    top.yaxis.set_major_locator(MaxNLocator(integer=True))
-    top.set_title(
-        f"Due in the next {len(days)} days: {stats.due_month} "
-        f"(today {stats.due_today}, 7 days {stats.due_week})"
-    )
-    top.spines[["top", "right"]].set_visible(False)
-
-    # Heatmap: one column per week (Monday first), one row per weekday, ending this week.
-    start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    grid = np.full((7, weeks), np.nan)
-    for offset in range((today - start).days + 1):
-        day = start + timedelta(days=offset)
-        grid[day.weekday(), offset // 7] = stats.reviews_per_day.get(day.isoformat(), 0)
-    # Days without reviews fall "under" the scale (grey); days still to come are blank.
-    cmap = matplotlib.colormaps["Greens"].with_extremes(under="#e8eaed", bad="white")
-    image = bottom.imshow(
-        np.ma.masked_invalid(grid),
-        aspect="equal",
-        cmap=cmap,
-        vmin=0.5,
-        vmax=max(float(np.nanmax(grid)), 1.0),
-        interpolation="nearest",
-    )
-    bottom.set_yticks(range(7), ["Mon", "", "Wed", "", "Fri", "", "Sun"])
-    months = [
-        (column, (start + timedelta(weeks=column)).strftime("%b"))
-        for column in range(weeks)
-        if (start + timedelta(weeks=column)).day <= 7
-    ]
-    bottom.set_xticks([c for c, _ in months], [name for _, name in months])
-    retention = "–" if stats.retention is None else f"{stats.retention:.0%}"
-    bottom.set_title(
-        f"Reviews per day, last {weeks} weeks: {stats.total_reviews} in all; "
-        f"true retention (30 days) {retention}"
-    )
-    bottom.tick_params(length=0)
-    for spine in bottom.spines.values():
-        spine.set_visible(False)
-    figure.colorbar(image, ax=bottom, shrink=0.6, label="reviews", extend="min")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
-
-
 # -- optimizer --------------------------------------------------------------------------------
 
 
@@ -656,97 +592,3 @@ def read_export(path: Path) -> Any:
         raise ReviewDataError(f"{path}: cannot be read ({error})") from error
     except json.JSONDecodeError as error:
         raise ReviewDataError(f"{path}: not JSON ({error})") from error
-
-
-# -- Anki -------------------------------------------------------------------------------------
-
-ANKI_MODEL_ID = 1_719_457_130_001
-"""Fixed ids: the same deck and note type on every export, so Anki updates in place."""
-ANKI_CSS = """\
-.card { font-family: system-ui, sans-serif; font-size: 20px; text-align: left; }
-.source { margin-top: 1.5em; font-size: 12px; color: #888; }
-pre { background: #f4f4f4; padding: .6em; border-radius: 4px; overflow-x: auto; }
-code { font-family: ui-monospace, monospace; font-size: 90%; }
-"""
-
-
-def anki_ids(key: str) -> tuple[int, str]:
-    """A card's Anki note id and GUID, both derived from its key (stable across exports)."""
-    import genanki
-
-    note_id = 1_000_000_000_000 + int(key[:14], 16) % 900_000_000_000
-    return note_id, str(genanki.guid_for("tilbook", key))
-
-
-def anki_deck_id(name: str) -> int:
-    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=6).digest()
-    return 1_000_000_000 + int.from_bytes(digest, "big") % 1_000_000_000_000
-
-
-def export_anki(
-    reviews: ReviewStore,
-    path: Path,
-    *,
-    deck_name: str = "tilbook",
-    tags: Sequence[str] = (),
-    now: datetime | None = None,
-) -> int:
-    """Write the active cards to an Anki package; returns how many notes it holds."""
-    import itertools
-
-    import genanki
-
-    from tilbook.render.terminal import card_html
-
-    model = genanki.Model(
-        ANKI_MODEL_ID,
-        "tilbook card",
-        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "Key"}],
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}",
-                "afmt": '{{FrontSide}}<hr id="answer">{{Back}}<div class="source">{{Source}}</div>',
-            }
-        ],
-        css=ANKI_CSS,
-        sort_field_index=0,
-    )
-
-    class StableNote(genanki.Note):  # type: ignore[misc]
-        """A note whose id (and card id) come from the card key, not the clock."""
-
-        note_id = 0
-
-        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-            ids = itertools.chain([self.note_id], itertools.count(self.note_id))
-            super().write_to_db(cursor, timestamp, deck_id, ids)
-
-    deck = genanki.Deck(anki_deck_id(deck_name), deck_name)
-    count = 0
-    for card in reviews.cards(include_suspended=False):
-        if not has_tags(card, tags):
-            continue
-        note_id, guid = anki_ids(card.key)
-        note = StableNote(
-            model=model,
-            fields=[
-                card_html(card.front),
-                card_html(card.back),
-                f"{card.source}:{card.line}",
-                card.key,
-            ],
-            guid=guid,
-            tags=["tilbook", f"tilbook::{card.kind}", *(_anki_tag(tag) for tag in card.tags)],
-        )
-        note.note_id = note_id
-        deck.add_note(note)
-        count += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = (now or utc_now()).timestamp()
-    genanki.Package(deck).write_to_file(str(path), timestamp=stamp)
-    return count
-
-
-def _anki_tag(tag: str) -> str:
-    return "_".join(tag.split()) or "_"
