@@ -456,11 +456,16 @@ def _check_export(data: dict) -> None:
     ]
     assert score["links"][0]["kind"] == "paper"
     assert score["todos"] == [
-        {"text": "reimplement the ancestral sampler", "done": False, "line": 10},
-        {"text": "read section 3 twice", "done": True, "line": 11},
+        {"text": "reimplement the ancestral sampler", "done": False, "line": 10, "end_line": 10},
+        {"text": "read section 3 twice", "done": True, "line": 11, "end_line": 11},
     ]
     assert score["questions"] == [
-        {"text": "Why does the variance schedule matter so much?", "line": 13}
+        {
+            "text": "Why does the variance schedule matter so much?",
+            "line": 13,
+            "end_line": 13,
+            "inline": True,
+        }
     ]
     terms = by_title["Terms and Concepts"]["terms"]
     assert terms[0] == {

@@ -35,12 +35,24 @@ class Todo:
     text: str
     done: bool
     line: int
+    end_line: int = 0
+    """Last line of the TODO's item (nested items included); its own line for a `TODO:` line."""
+
+    def __post_init__(self) -> None:
+        self.end_line = max(self.end_line, self.line)
 
 
 @dataclass(slots=True)
 class Question:
     text: str
     line: int
+    end_line: int = 0
+    """Last line of the question's list item; its own line for a question in prose."""
+    inline: bool = False
+    """A sentence (or line) inside a paragraph, not a whole list item."""
+
+    def __post_init__(self) -> None:
+        self.end_line = max(self.end_line, self.line)
 
 
 @dataclass(slots=True)
@@ -62,6 +74,32 @@ class Footnote:
     label: str
     text: str
     line: int
+    end_line: int = 0
+
+    def __post_init__(self) -> None:
+        self.end_line = max(self.end_line, self.line)
+
+
+SPAN_KINDS = ("opening", "marker", "heading", "label")
+
+
+@dataclass(slots=True)
+class Span:
+    """Where the parser found a piece of an entry's structure, so that nothing after the
+    parser has to find it again in the text.
+
+    - `opening`: the entry's heading and date line (shown as its title and date);
+    - `marker`: the `(#Tag)` marker opening the entry's first line, `text` as written;
+    - `heading`: a heading inside the entry, with its `level`;
+    - `label`: a label line (`Questions:`) and, up to `covers`, the list it introduces.
+    """
+
+    kind: str
+    line: int
+    end_line: int
+    level: int = 0
+    text: str = ""
+    covers: int = 0
 
 
 @dataclass(slots=True)
@@ -109,6 +147,7 @@ class Entry:
     has_math: bool = False
     code_languages: list[str] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
     body: str = ""
     """Plain text of the entry (what search sees), footnotes resolved."""
 

@@ -18,13 +18,13 @@ from typing import Any
 from tilbook import extract
 from tilbook.errors import SourceError
 from tilbook.extract import labels
-from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile
+from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile, Span
 from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
 from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks
-from tilbook.parse.dates import date_prefix, filename_date, year_in
+from tilbook.parse.dates import date_prefix, filename_date, only_date, year_in
 from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
 
-PARSER_VERSION = 8
+PARSER_VERSION = 9
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 MAX_TITLE = 120
@@ -160,9 +160,13 @@ def _footnotes(
         if block.footnote in found:
             note, known = found[block.footnote]
             note.text = f"{note.text}\n{text}".strip()
+            note.end_line = max(note.end_line, block.end_line)
             known.extend(links)
         else:
-            found[block.footnote] = (Footnote(block.footnote, text, block.line), links)
+            found[block.footnote] = (
+                Footnote(block.footnote, text, block.line, block.end_line),
+                links,
+            )
     return found
 
 
@@ -233,6 +237,67 @@ def _end_lines(lines: Sequence[str], starts: list[int], cuts: list[int]) -> list
     return ends
 
 
+def _opening(blocks: list[Block], seg: Segment) -> set[int]:
+    """The blocks that open an entry: its heading and the date line under it."""
+    first = blocks[seg.start]
+    if first.kind != "heading" or seg.marker:
+        return set()
+    opening = {seg.start}
+    if seg.date_line >= 0:
+        opening.add(seg.date_line)
+    else:
+        following = next((i for i in seg.blocks if i > seg.start), -1)
+        if (
+            following >= 0
+            and blocks[following].kind == "para"
+            and blocks[following].depth == 0
+            and only_date(blocks[following].text.split("\n", 1)[0])
+        ):
+            opening.add(following)
+    return opening
+
+
+def _is_label_line(block: Block) -> bool:
+    text = block.text
+    return (
+        block.kind == "para"
+        and block.depth == 0
+        and "\n" not in text
+        and text.rstrip().endswith((":", "："))
+    )
+
+
+def _spans(
+    blocks: list[Block], lines: Sequence[str], seg: Segment, opening: set[int]
+) -> list[Span]:
+    """The structure of an entry, as line spans (see `tilbook.model.Span`)."""
+    spans: list[Span] = []
+    if opening:
+        first = min(blocks[i].line for i in opening)
+        last = max(blocks[i].end_line for i in opening)
+        spans.append(Span("opening", first, last))
+    if seg.marker and seg.line <= len(lines):
+        written = ENTRY_MARKER.match(lines[seg.line - 1])
+        if written is not None:
+            spans.append(Span("marker", seg.line, seg.line, text=written.group()))
+    members = seg.blocks
+    for position, index in enumerate(members):
+        block = blocks[index]
+        if index in opening:
+            continue
+        if block.kind == "heading":
+            spans.append(Span("heading", block.line, block.end_line, level=block.level))
+        elif _is_label_line(block):
+            covers = block.end_line
+            for later in members[position + 1 :]:
+                if blocks[later].depth == 0:
+                    break
+                covers = max(covers, blocks[later].end_line)
+            if covers > block.end_line:
+                spans.append(Span("label", block.line, block.end_line, covers=covers))
+    return spans
+
+
 def parse_source(src: SourceText) -> ParsedFile:
     """Parse one decoded note file."""
     warnings = list(src.warnings)
@@ -280,9 +345,7 @@ def parse_source(src: SourceText) -> ParsedFile:
                     links.extend(note_links)
         # The opening heading and date line are the entry's title, date and category
         # (indexed as such), not its text: snippets and excerpts start with what it says.
-        opening = {seg.date_line} | (
-            {seg.start} if blocks[seg.start].kind == "heading" and not seg.marker else set()
-        )
+        opening = _opening(blocks, seg)
         body_parts = [extract.plain_lines(blocks[i]) for i in seg.blocks if i not in opening]
         body_parts.extend(note.text for note in notes)
         entries.append(
@@ -304,6 +367,7 @@ def parse_source(src: SourceText) -> ParsedFile:
                 has_math=extract.has_math(members),
                 code_languages=extract.code_languages(members),
                 footnotes=notes,
+                spans=_spans(blocks, lines, seg, opening),
                 body="\n".join(part for part in body_parts if part),
             )
         )

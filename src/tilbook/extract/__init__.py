@@ -96,9 +96,11 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             todos.extend(extra)
             line_todo = _TODO_LINE.match(text)
             if block.task is not None:
-                todos.append(Todo(text, block.task, block.line))
+                todos.append(Todo(text, block.task, block.line, block.end_line))
             elif org := _ORG_KEYWORD.match(text):
-                todos.append(Todo(org.group(2).strip(), org.group(1) == "DONE", block.line))
+                todos.append(
+                    Todo(org.group(2).strip(), org.group(1) == "DONE", block.line, block.end_line)
+                )
             elif TODO in under or line_todo:
                 if line_todo and TODO not in under:
                     text = line_todo.group(1).strip()
@@ -108,7 +110,7 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                     done = checkbox.group(1) != " "
                     text = text[checkbox.end() :]
                 if text:
-                    todos.append(Todo(text, done, block.line))
+                    todos.append(Todo(text, done, block.line, block.end_line))
         elif block.kind == "para" and "TODO" in block.text.upper():
             for line, pieces in block.lines():
                 text = _MARKER.sub("", _one_line("".join(piece[1] for piece in pieces)), count=1)
@@ -150,7 +152,7 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
             if QUESTIONS in under or _line_has_question(block.pieces):
                 text = _MARKER.sub("", _one_line(block.text), count=1)
                 if text and not _is_bare_label(text):
-                    questions.append(Question(text, block.line))
+                    questions.append(Question(text, block.line, block.end_line))
         elif block.kind == "para":
             if not _line_has_question(block.pieces):
                 continue
@@ -160,7 +162,7 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                         "", _one_line("".join(piece[1] for piece in pieces)), count=1
                     )
                     if text:
-                        questions.append(Question(text, line))
+                        questions.append(Question(text, line, line, inline=True))
     return questions
 
 

@@ -137,9 +137,10 @@ class Block:
 class LineMap:
     """Byte offsets of a UTF-8 text to 1-based line numbers."""
 
-    __slots__ = ("_starts",)
+    __slots__ = ("_data", "_starts")
 
     def __init__(self, data: bytes) -> None:
+        self._data = data
         starts = [0]
         find = data.find
         position = find(b"\n")
@@ -154,6 +155,13 @@ class LineMap:
     def end_line(self, end_offset: int) -> int:
         """The line of the last byte of a range ending (exclusively) at `end_offset`."""
         return bisect_right(self._starts, max(end_offset - 1, 0))
+
+    def blank(self, line: int) -> bool:
+        """Whether 1-based `line` holds only white space."""
+        starts = self._starts
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self._data)
+        return not self._data[start:end].strip()
 
 
 def split_urls(text: str, line: int) -> list[Piece]:
@@ -206,7 +214,10 @@ def parse_blocks(text: str) -> list[Block]:
         return block
 
     def close_block(block: Block, end: int) -> None:
-        block.end_line = max(block.line, lines.end_line(end))
+        last = lines.end_line(end)
+        while last > block.line and lines.blank(last):
+            last -= 1  # a list item's range takes the blank lines after it
+        block.end_line = max(block.line, last)
 
     def add_text(value: str, start: int) -> None:
         if current is None:

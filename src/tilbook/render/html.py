@@ -23,7 +23,7 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 import nh3
 import pyromark
 
+from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS
 
 RENDERER_VERSION = 1
@@ -514,91 +515,6 @@ def card_html(markdown: str) -> str:
 
 # -- an entry's own text --------------------------------------------------------------------
 
-_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
-_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
-_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-_FOOTNOTE_START = re.compile(r"^ {0,3}\[\^\s*([^\]]+?)\s*\]:")
-
-
-def _heading_span(lines: list[str], index: int) -> int:
-    """How many lines the heading starting at `index` takes (0 when it is not one)."""
-    if index >= len(lines):
-        return 0
-    if _ATX.match(lines[index]):
-        return 1
-    if (
-        index + 1 < len(lines)
-        and lines[index].strip()
-        and _SETEXT_UNDERLINE.match(lines[index + 1])
-        and not _LIST_ITEM.match(lines[index])
-    ):
-        return 2
-    return 0
-
-
-def _first_content(lines: list[str], start: int = 0) -> int:
-    index = start
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    return index
-
-
-def _item_extent(lines: list[str], index: int) -> int:
-    """The index after the list item (or plain line) at `index` and its continuation lines."""
-    item = _LIST_ITEM.match(lines[index])
-    if item is None:
-        return index + 1
-    indent = len(item.group(1))
-    end = index + 1
-    while end < len(lines):
-        line = lines[end]
-        if not line.strip():
-            following = _first_content(lines, end)
-            if (
-                following < len(lines)
-                and len(lines[following]) - len(lines[following].lstrip()) > indent + 1
-                and not _LIST_ITEM.match(lines[following][: indent + 1] + "x")
-            ):
-                end = following
-                continue
-            break
-        if _LIST_ITEM.match(line) and len(line) - len(line.lstrip()) <= indent:
-            break
-        if len(line) - len(line.lstrip()) <= indent and _ATX.match(line):
-            break
-        end += 1
-    return end
-
-
-def _heading_level(lines: list[str], index: int, span: int) -> int:
-    if span == 2:
-        return 1 if lines[index + 1].strip().startswith("=") else 2
-    return len(lines[index].strip()) - len(lines[index].strip().lstrip("#"))
-
-
-def _drop_empty_headings(lines: list[str], removed_any: bool) -> list[str]:
-    """Headings left with nothing under them (after private items were taken out)."""
-    if not removed_any:
-        return lines
-    kept: list[str] = []
-    index = 0
-    while index < len(lines):
-        span = _heading_span(lines, index)
-        if span:
-            following = _first_content(lines, index + span)
-            next_span = _heading_span(lines, following)
-            if following >= len(lines) or (
-                next_span
-                and _heading_level(lines, following, next_span)
-                <= _heading_level(lines, index, span)
-            ):
-                index += span
-                continue
-        kept.append(lines[index])
-        index += 1
-    return kept
-
-
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+")
 _NOT_PROSE = re.compile(r"`[^`]*`|(?:https?://|www\.)\S+|\$[^$]*\$")
 
@@ -614,119 +530,102 @@ def without_questions(line: str) -> str:
     return indent + " ".join(kept) if kept else ""
 
 
-def _drop_orphan_labels(lines: list[str], removed_at: list[int]) -> list[str]:
-    """A label line (`Open questions:`) whose whole list was taken out goes too."""
-    drop: set[int] = set()
-    for position in removed_at:
-        label = position - 1
-        while label >= 0 and not lines[label].strip():
-            label -= 1
-        following = _first_content(lines, position)
-        if (
-            label >= 0
-            and lines[label].rstrip().endswith((":", "："))
-            and (label == 0 or not lines[label - 1].strip())
-            and not _LIST_ITEM.match(lines[label])
-            and (following >= len(lines) or not _LIST_ITEM.match(lines[following]))
-        ):
-            drop.add(label)
-    return [line for number, line in enumerate(lines) if number not in drop]
+def footnote_lines(file_lines: Sequence[str], note: Footnote) -> list[str]:
+    """The lines of a footnote definition, its label written as `[^label]:`.
 
-
-def footnote_definition(file_lines: list[str], line: int) -> list[str]:
-    """The source lines of the footnote definition starting on `line` (1-based)."""
-    index = line - 1
-    if index < 0 or index >= len(file_lines):
-        return []
-    first = file_lines[index]
-    match = _FOOTNOTE_START.match(first)
-    if match is None:
-        return []
-    # `[^ 7]:` (a space after the caret) is read as footnote 7: write it so.
-    found = [f"[^{match.group(1)}]:" + first[match.end() :]]
-    index += 1
-    while index < len(file_lines):
-        text = file_lines[index]
-        if _FOOTNOTE_START.match(text) or _ATX.match(text):
-            break
-        if not text.strip():
-            following = _first_content(file_lines, index)
-            if following < len(file_lines) and file_lines[following].startswith(("    ", "\t")):
-                found.extend(file_lines[index:following])
-                index = following
-                continue
-            break
-        found.append(text)
-        index += 1
+    (`[^ 7]:`, with a space after the caret, is read as footnote 7: it is written so.)
+    """
+    found = list(file_lines[note.line - 1 : note.end_line])
+    if found:
+        close = found[0].find("]:")
+        if close >= 0:
+            found[0] = f"[^{note.label}]:" + found[0][close + 2 :]
     return found
 
 
 def entry_body(
-    file_lines: list[str],
-    entry: Any,
+    file_lines: Sequence[str],
+    entry: Entry,
     *,
     include_private: bool = False,
 ) -> str:
     """The Markdown of an entry's body, ready to render.
 
-    `file_lines` are the lines of the entry's file (LF, front matter included);
-    `entry` is a `tilbook.model.Entry`. The entry's own heading and date line
-    (the page shows them), its `(#Tag)` marker and kramdown `{:…}` markers are
-    left out; so are open TODOs and questions unless `include_private` (a
-    question inside a paragraph loses only its sentence). Footnotes defined
+    `file_lines` are the lines of the entry's file (LF, front matter included).
+    The note is sliced by the spans the parser found: the entry's own heading
+    and date line (the page shows them), its `(#Tag)` marker, and, unless
+    `include_private`, open TODOs and questions (a question inside a paragraph
+    loses only its sentence), then label lines and headings left with nothing
+    under them. Kramdown `{:…}` markers are left out; footnotes defined
     elsewhere in the file are appended.
     """
-    from tilbook.parse.blocks import ENTRY_MARKER, KRAMDOWN_MARKER
-    from tilbook.parse.dates import only_date
-
-    lines = list(file_lines[entry.line - 1 : entry.end_line])
-    skip: set[int] = set()
-    first = _first_content(lines)
-    span = _heading_span(lines, first)
-    if span:
-        skip.update(range(first, first + span))
-        after = _first_content(lines, first + span)
-        if after < len(lines) and only_date(lines[after].strip()):
-            skip.add(after)
-        first = _first_content(lines, max(skip) + 1)
-    if first < len(lines):
-        lines[first] = ENTRY_MARKER.sub("", lines[first], count=1)
-    todos: set[int] = set()
-    questions: set[int] = set()
+    first, last = entry.line, entry.end_line
+    text_of = {number: file_lines[number - 1] for number in range(first, last + 1)}
+    dropped: set[int] = set()
+    for span in entry.spans:
+        if span.kind == "opening":
+            dropped.update(range(span.line, span.end_line + 1))
+        elif span.kind == "marker" and text_of.get(span.line, "").startswith(span.text):
+            text_of[span.line] = text_of[span.line][len(span.text) :]
+    removed = False
     if not include_private:
-        todos = {todo.line - entry.line for todo in entry.todos if not todo.done}
-        questions = {question.line - entry.line for question in entry.questions} - todos
-    kept: list[str] = []
-    removed_items = False
-    removed_at: list[int] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if index in skip:
-            index += 1
-        elif index in questions and not _LIST_ITEM.match(line):
-            rest = without_questions(line)
-            if rest.strip():
-                kept.append(rest)
-            index += 1
-        elif index in todos or index in questions:
-            index = _item_extent(lines, index)
-            removed_items = True
-            removed_at.append(len(kept))
-        else:
-            kept.append(line)
-            index += 1
-    kept = _drop_orphan_labels(kept, removed_at)
-    kept = _drop_empty_headings(kept, removed_items)
-    text = "\n".join(kept)
-    if "{:" in text:
-        text = KRAMDOWN_MARKER.sub("", text)
-    inside = range(entry.line, entry.end_line + 1)
+        items = [(todo.line, todo.end_line) for todo in entry.todos if not todo.done]
+        open_lines = {line for line, _ in items}
+        for question in entry.questions:
+            if question.line in open_lines:
+                continue
+            if question.inline:
+                text_of[question.line] = without_questions(text_of.get(question.line, ""))
+            else:
+                items.append((question.line, question.end_line))
+        for line, end_line in items:
+            dropped.update(range(line, end_line + 1))
+            removed = True
+    if removed:
+        dropped |= _emptied(entry.spans, text_of, dropped)
+    kept = [
+        text
+        for number, text in text_of.items()
+        if number not in dropped
+        and not (text != file_lines[number - 1] and not text.strip() and number != first)
+    ]
+    body = "\n".join(kept)
+    if "{:" in body:
+        from tilbook.parse.blocks import KRAMDOWN_MARKER
+
+        body = KRAMDOWN_MARKER.sub("", body)
+    inside = range(first, last + 1)
     notes = [
-        "\n".join(footnote_definition(file_lines, note.line))
+        "\n".join(footnote_lines(file_lines, note))
         for note in entry.footnotes
         if note.line not in inside
     ]
     if notes:
-        text = text.rstrip() + "\n\n" + "\n\n".join(notes)
-    return text.strip("\n") + "\n"
+        body = body.rstrip() + "\n\n" + "\n\n".join(notes)
+    return body.strip("\n") + "\n"
+
+
+def _emptied(spans: Sequence[Span], text_of: dict[int, str], dropped: set[int]) -> set[int]:
+    """Label lines whose list was taken out, and headings left with nothing under them."""
+
+    def blank(line: int) -> bool:
+        return line in dropped or not text_of.get(line, "").strip()
+
+    more: set[int] = set()
+    for span in spans:
+        if span.kind == "label" and all(
+            blank(line) for line in range(span.end_line + 1, span.covers + 1)
+        ):
+            more.update(range(span.line, span.end_line + 1))
+    dropped = dropped | more
+    headings = {span.line: span for span in spans if span.kind == "heading"}
+    last = max(text_of, default=0)
+    for heading in headings.values():
+        following = next(
+            (line for line in range(heading.end_line + 1, last + 1) if not blank(line)), None
+        )
+        if following is None or (
+            following in headings and headings[following].level <= heading.level
+        ):
+            more.update(range(heading.line, heading.end_line + 1))
+    return more

@@ -152,6 +152,18 @@ MIGRATIONS: list[str] = [
     -- settings), so that a card sync reads only the files that changed.
     CREATE TABLE review_sources (source TEXT PRIMARY KEY, signature TEXT NOT NULL);
     """,
+    # 4: where the parser found each entry's structure, so that the renderer slices the
+    # note by lines instead of finding headings, items and markers again.
+    """
+    -- NOTE: JSON list of spans (tilbook.model.Span): the opening heading and date line,
+    -- the (#Tag) marker, inner headings, label lines and the lists they introduce.
+    ALTER TABLE entries ADD COLUMN spans TEXT NOT NULL DEFAULT '[]';
+    -- NOTE: the last line of a TODO's or question's list item (its own line for a TODO:
+    -- line); `inline` marks a question that is a sentence inside a paragraph.
+    ALTER TABLE todos ADD COLUMN end_line INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE questions ADD COLUMN end_line INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE questions ADD COLUMN inline INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 

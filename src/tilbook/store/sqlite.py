@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tilbook.model import (
     Paper,
     ParsedFile,
     Question,
+    Span,
     Term,
     Todo,
 )
@@ -250,8 +252,8 @@ class SQLiteStore:
             cursor = db.execute(
                 """
                 INSERT INTO entries(id, file_id, position, line, end_line, layout, date, title,
-                                    category, has_math, code_languages, footnotes, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    category, has_math, code_languages, footnotes, spans, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     entry.id,
@@ -266,8 +268,10 @@ class SQLiteStore:
                     int(entry.has_math),
                     json.dumps(entry.code_languages),
                     json.dumps(
-                        [[n.label, n.text, n.line] for n in entry.footnotes], ensure_ascii=False
+                        [[n.label, n.text, n.line, n.end_line] for n in entry.footnotes],
+                        ensure_ascii=False,
                     ),
+                    json.dumps([astuple(span) for span in entry.spans], ensure_ascii=False),
                     entry.body,
                 ),
             )
@@ -282,11 +286,11 @@ class SQLiteStore:
                 for i, paper in enumerate(entry.papers)
             )
             todos.extend(
-                (rowid, i, todo.text, int(todo.done), todo.line)
+                (rowid, i, todo.text, int(todo.done), todo.line, todo.end_line)
                 for i, todo in enumerate(entry.todos)
             )
             questions.extend(
-                (rowid, i, question.text, question.line)
+                (rowid, i, question.text, question.line, question.end_line, int(question.inline))
                 for i, question in enumerate(entry.questions)
             )
             terms.extend(
@@ -307,8 +311,8 @@ class SQLiteStore:
         db.executemany("INSERT INTO entry_tags VALUES (?, ?, ?, ?)", tags)
         db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?)", links)
         db.executemany("INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?)", papers)
-        db.executemany("INSERT INTO todos VALUES (?, ?, ?, ?, ?)", todos)
-        db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?)", questions)
+        db.executemany("INSERT INTO todos VALUES (?, ?, ?, ?, ?, ?)", todos)
+        db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?)", questions)
         db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", terms)
         db.executemany(
             "INSERT INTO entries_fts(rowid, title, body, tags, cjk) VALUES (?, ?, ?, ?, ?)", fts
@@ -493,7 +497,7 @@ class SQLiteStore:
     def _load_entries(self, where: str, params: list[Any]) -> list[Entry]:
         rows = self.db.execute(
             "SELECT e.rowid, e.id, f.source, e.line, e.end_line, e.layout, e.date, e.title, "
-            "e.category, e.has_math, e.code_languages, e.footnotes, e.body "
+            "e.category, e.has_math, e.code_languages, e.footnotes, e.body, e.spans "
             f"FROM entries e JOIN files f ON f.id = e.file_id WHERE {where} "
             "ORDER BY f.source, e.position",
             params,
@@ -515,6 +519,7 @@ class SQLiteStore:
                 code_languages=json.loads(row[10]),
                 footnotes=[Footnote(*note) for note in json.loads(row[11])],
                 body=row[12],
+                spans=[Span(*span) for span in json.loads(row[13])],
             )
         scope = "1" if where == "1" else f"entry IN ({','.join(str(r) for r in by_row)})"
         for rowid, tag in self.db.execute(
@@ -530,14 +535,16 @@ class SQLiteStore:
             "ORDER BY entry, position"
         ):
             by_row[rowid].papers.append(Paper(*values))
-        for rowid, text, done, line in self.db.execute(
-            f"SELECT entry, text, done, line FROM todos WHERE {scope} ORDER BY entry, position"
+        for rowid, text, done, line, end_line in self.db.execute(
+            f"SELECT entry, text, done, line, end_line FROM todos WHERE {scope} "
+            "ORDER BY entry, position"
         ):
-            by_row[rowid].todos.append(Todo(text, bool(done), line))
-        for rowid, *values in self.db.execute(
-            f"SELECT entry, text, line FROM questions WHERE {scope} ORDER BY entry, position"
+            by_row[rowid].todos.append(Todo(text, bool(done), line, end_line))
+        for rowid, text, line, end_line, inline in self.db.execute(
+            f"SELECT entry, text, line, end_line, inline FROM questions WHERE {scope} "
+            "ORDER BY entry, position"
         ):
-            by_row[rowid].questions.append(Question(*values))
+            by_row[rowid].questions.append(Question(text, line, end_line, bool(inline)))
         for rowid, *values in self.db.execute(
             f"SELECT entry, term, definition, line FROM terms WHERE {scope} "
             "ORDER BY entry, position"
