@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from tilbook.cli import main
+from tilbook.errors import FileChangedError
 from tilbook.features.capture import add_entry, format_date_like, split_trailing_tags
-from tilbook.notes.writes import FileChangedError, insert_text, read_note
+from tilbook.notes.writes import insert_text, read_note
 
 TODAY = date.today().isoformat()
 

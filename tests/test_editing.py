@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tilbook.features.editing import EditConflict, entry_source, save_entry_source
+from tilbook.errors import EditConflict
+from tilbook.features.editing import entry_source, save_entry_source
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
 from tilbook.store import open_store
@@ -152,7 +153,8 @@ def test_a_span_that_no_longer_holds_the_entry_is_refused(tmp_path: Path) -> Non
 def test_read_only_hard_linked_and_symlinked_notes(tmp_path: Path) -> None:
     import os
 
-    from tilbook.notes.writes import NotWritableError, insert_text, read_note
+    from tilbook.errors import NotWritableError
+    from tilbook.notes.writes import insert_text, read_note
 
     target = tmp_path / "archive" / "2024.md"
     target.parent.mkdir()

@@ -31,10 +31,6 @@ class SettingsError(TilbookError):
     """tilbook.toml is malformed or names an unknown setting."""
 
 
-class StrictModeError(TilbookError):
-    """Warnings were reported while --strict was given."""
-
-
 class ReviewDataError(TilbookError):
     """A review export to import is not one tilbook wrote, or is damaged."""
 
@@ -53,3 +49,67 @@ class SiteError(TilbookError):
 
 class DateInputError(TilbookError):
     """A date the user typed is not one tilbook can read."""
+
+
+class FileChangedError(TilbookError):
+    """The file changed on disk after tilbook read it; nothing was written."""
+
+
+class NotWritableError(TilbookError):
+    """tilbook will not write to this file (unknown encoding, not a regular file…)."""
+
+
+class CaptureError(TilbookError):
+    """The entry could not be added (nothing was written)."""
+
+
+class EditConflict(TilbookError):
+    """The file changed on disk since the editor opened; nothing was written."""
+
+    def __init__(self, message: str, *, yours: str, theirs: str, version: str) -> None:
+        super().__init__(message)
+        self.yours = yours
+        self.theirs = theirs
+        self.version = version
+
+
+class TodoNotFound(EntryNotFound):
+    """No TODO has this id."""
+
+
+class QuestionNotFound(EntryNotFound):
+    """No open question has this id."""
+
+
+class PaperNotFound(TilbookError):
+    """No paper the log mentions matches the id given."""
+
+
+class AmbiguousPaperId(AmbiguousId):
+    """An id prefix matches more than one paper."""
+
+
+# -- raised and caught inside tilbook (never shown as they are) ------------------------------
+
+
+class FileChanged(Exception):
+    """The file on disk is not the one the index read: make its cards on the next sync."""
+
+
+class TransportError(Exception):
+    """A request got no usable answer: no connection, a timeout or an HTTP error."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class MathConversionError(ValueError):
+    """latex2mathml could not convert a formula, or made something not allowed."""
+
+
+class CsrfError(Exception):
+    """A state-changing request without a valid token or from another origin."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from tilbook import extract
 from tilbook.errors import SourceError
@@ -412,18 +412,36 @@ def inspect_file(path: Path) -> ParsedFile:
     return parse_source(text)
 
 
-def entry_markdown(root: Path, entry: Entry) -> str:
-    """The entry's lines as they stand in its file now."""
-    path = root / entry.source
+def note_lines(root: Path, source: str) -> list[str]:
+    """A note's lines as the parser numbers them (decoded as `index` decodes, LF ends)."""
+    path = root / source
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(
             f"{path}: cannot be read ({error.strerror}); run `tilbook index`"
         ) from error
-    decoded = decode(entry.source, raw, [])
+    decoded = decode(source, raw, [])
     if decoded is None:
         raise SourceError(f"{path}: no longer a text file; run `tilbook index`")
-    text = normalise_newlines(decoded[0])
-    lines = text.split("\n")
-    return "\n".join(lines[entry.line - 1 : entry.end_line])
+    return normalise_newlines(decoded[0]).split("\n")
+
+
+class Placed(Protocol):
+    """Anything placed in a note by its first and last line (an entry, an edited entry)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def end_line(self) -> int: ...
+
+
+def entry_lines(lines: Sequence[str], entry: Placed) -> list[str]:
+    """The lines of `entry` out of its note's lines: the one way to slice an entry."""
+    return list(lines[entry.line - 1 : entry.end_line])
+
+
+def entry_markdown(root: Path, entry: Entry) -> str:
+    """The entry's Markdown as it stands in its file now."""
+    return "\n".join(entry_lines(note_lines(root, entry.source), entry))

@@ -52,7 +52,7 @@ def build(
     """
     from tilbook.errors import SiteError
     from tilbook.settings import load_settings
-    from tilbook.staticsite import SiteOptions, build_site
+    from tilbook.staticsite import build_site, site_options
 
     with opened_log(log) as (root, store):
         settings = load_settings(root)
@@ -62,16 +62,7 @@ def build(
         url = settings["site_base_url"] if base_url is None else base_url
         if url and not url.startswith(("http://", "https://")):
             raise SiteError(f"--base-url {url!r}: give an address like https://me.example/til/")
-        options = SiteOptions(
-            title=(title if title is not None else settings["site_title"]) or "Learning log",
-            base_url=url.rstrip("/") + "/" if url else "",
-            language=settings["site_language"] or "en",
-            include_private=(
-                settings["site_include_private"] if include_private is None else include_private
-            ),
-            pretty_urls=settings["site_pretty_urls"],
-            recent=max(1, int(settings["site_recent_entries"])),
-        )
+        options = site_options(settings, title=title, base_url=url, include_private=include_private)
         report = build_site(
             root,
             store,

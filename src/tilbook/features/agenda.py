@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tilbook.errors import AmbiguousId, EntryNotFound, TilbookError
+from tilbook.errors import AmbiguousId, TilbookError, TodoNotFound
 from tilbook.notes.writes import read_note, replace_span
 from tilbook.store.base import EntrySummary, Store
 
@@ -30,10 +30,6 @@ _LEAD = re.compile(
     r"(?:(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*)?"
 )
 """A list marker, a checkbox, an entry marker and a `TODO:` before a TODO's text."""
-
-
-class TodoNotFound(EntryNotFound):
-    """No TODO has this id."""
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from tilbook.errors import TilbookError
+from tilbook.errors import CaptureError
 from tilbook.extract import tags_in, unique
 from tilbook.model import Entry, ParsedFile
 from tilbook.notes.files import source_from_text
@@ -34,10 +34,6 @@ from tilbook.store.base import EntryFilter, EntrySummary, Store
 
 DEFAULT_JOURNAL = "journal.md"
 DATED_LAYOUTS = (DATED, CATEGORY)
-
-
-class CaptureError(TilbookError):
-    """The entry could not be added (nothing was written)."""
 
 
 @dataclass(slots=True)

@@ -13,9 +13,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tilbook.errors import TilbookError
+from tilbook.errors import EditConflict
 from tilbook.model import Entry
 from tilbook.notes.writes import NoteFile, read_note, replace_span
+from tilbook.reading import entry_lines
 
 
 @dataclass(slots=True)
@@ -28,16 +29,6 @@ class EntrySource:
     """The entry's lines, LF line ends."""
     version: str
     """Hash of the whole file when it was read."""
-
-
-class EditConflict(TilbookError):
-    """The file changed on disk since the editor opened; nothing was written."""
-
-    def __init__(self, message: str, *, yours: str, theirs: str, version: str) -> None:
-        super().__init__(message)
-        self.yours = yours
-        self.theirs = theirs
-        self.version = version
 
 
 def file_version(data: bytes) -> str:
@@ -59,13 +50,12 @@ def _lf(text: str) -> str:
 def entry_source(root: Path, entry: Entry) -> EntrySource:
     """The entry's Markdown as it stands in its file, with the file's version."""
     note = read_note(root / entry.source)
-    start, end = _span(note, entry.line, entry.end_line)
     return EntrySource(
         entry.id,
         entry.source,
         entry.line,
         entry.end_line,
-        _lf(note.text[start:end]),
+        "\n".join(entry_lines(note.lines, entry)),
         file_version(note.data),
     )
 
@@ -78,20 +68,21 @@ def save_entry_source(
     note = read_note(path)
     current = file_version(note.data)
     start, end = _span(note, original.line, original.end_line)
+    theirs = "\n".join(entry_lines(note.lines, original))
     if current != version:
         raise EditConflict(
             f"{original.source} changed on disk since the editor opened; nothing was saved. "
             "Both versions are shown: merge them and save again.",
             yours=_lf(markdown),
-            theirs=_lf(note.text[start:end]),
+            theirs=theirs,
             version=current,
         )
-    if _lf(note.text[start:end]) != original.markdown:
+    if theirs != original.markdown:
         raise EditConflict(
             f"{original.source}: lines {original.line}-{original.end_line} no longer hold the "
             "entry the editor opened; nothing was saved.",
             yours=_lf(markdown),
-            theirs=_lf(note.text[start:end]),
+            theirs=theirs,
             version=current,
         )
     new_text = _lf(markdown).rstrip("\n").replace("\n", note.newline)

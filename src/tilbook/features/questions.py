@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tilbook.errors import AmbiguousId, EntryNotFound, TilbookError
+from tilbook.errors import AmbiguousId, QuestionNotFound, TilbookError
 from tilbook.model import Answer
 from tilbook.store.base import EntrySummary, Store
 
 ID_LENGTH = 10
-
-
-class QuestionNotFound(EntryNotFound):
-    """No open question has this id."""
 
 
 def normalise_question(text: str) -> str:

@@ -19,16 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tilbook.errors import TilbookError
-
-
-class FileChangedError(TilbookError):
-    """The file changed on disk after tilbook read it; nothing was written."""
-
-
-class NotWritableError(TilbookError):
-    """tilbook will not write to this file (unknown encoding, not a regular file…)."""
-
+from tilbook.errors import FileChangedError, NotWritableError
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 

@@ -31,6 +31,7 @@ from typing import Any
 import nh3
 import pyromark
 
+from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS
 
@@ -201,10 +202,6 @@ _MATH_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 _SAFE_ATTRIBUTE_VALUE = re.compile(r"^[\w#%.,:;()\s+\-]*$")
-
-
-class MathConversionError(ValueError):
-    """latex2mathml could not convert a formula, or made something not allowed."""
 
 
 def _rebuild(element: ElementTree.Element, out: list[str]) -> None:

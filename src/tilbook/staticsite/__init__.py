@@ -14,6 +14,6 @@ Entry bodies are rendered by `tilbook.render.html`, the one renderer the web app
 from __future__ import annotations
 
 from tilbook.staticsite.build import BuildReport, build_site, pagefind_executable
-from tilbook.staticsite.generator import SiteOptions
+from tilbook.staticsite.generator import SiteOptions, site_options
 
-__all__ = ["BuildReport", "SiteOptions", "build_site", "pagefind_executable"]
+__all__ = ["BuildReport", "SiteOptions", "build_site", "pagefind_executable", "site_options"]

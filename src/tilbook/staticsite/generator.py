@@ -12,7 +12,7 @@ import json
 import os
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote
 from tilbook import __version__
 from tilbook.notes.files import TILBOOK_DIR
 from tilbook.render.html import RENDERER_VERSION, render_markdown
+from tilbook.settings import Settings
 from tilbook.staticsite.contents import SiteContents, SiteEntry
 
 if TYPE_CHECKING:
@@ -59,6 +60,28 @@ class SiteOptions:
                 self.toc_min,
             )
         )
+
+
+def site_options(settings: Settings, **overrides: Any) -> SiteOptions:
+    """The site's options from the log's settings; `overrides` (given, not None) win.
+
+    Used by `tilbook build` (overrides from its options) and the web app (its own view:
+    private items shown, pretty URLs).
+    """
+    url = str(settings["site_base_url"])
+    options = SiteOptions(
+        title=str(settings["site_title"]) or "Learning log",
+        base_url=url.rstrip("/") + "/" if url else "",
+        language=str(settings["site_language"]) or "en",
+        include_private=bool(settings["site_include_private"]),
+        pretty_urls=bool(settings["site_pretty_urls"]),
+        recent=max(1, int(settings["site_recent_entries"])),
+    )
+    given = {name: value for name, value in overrides.items() if value is not None}
+    if "base_url" in given:
+        given["base_url"] = given["base_url"].rstrip("/") + "/" if given["base_url"] else ""
+    options = replace(options, **given)
+    return replace(options, title=options.title or "Learning log")
 
 
 @dataclass(slots=True)

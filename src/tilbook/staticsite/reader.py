@@ -12,9 +12,10 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tilbook.errors import SourceError
 from tilbook.model import Entry, IndexWarning
-from tilbook.notes.files import decode, normalise_newlines
 from tilbook.parse.blocks import ENTRY_MARKER
+from tilbook.reading import note_lines
 from tilbook.render.html import RENDERER_VERSION, entry_body, slugify, without_questions
 from tilbook.store.base import EntryFilter, FileInfo, Store
 
@@ -167,17 +168,11 @@ def make_record(
 
 
 def _file_lines(root: Path, source: str, warnings: list[IndexWarning]) -> list[str] | None:
-    path = root / source
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        warnings.append(IndexWarning(source, f"cannot be read ({error.strerror}); skipped"))
+        return note_lines(root, source)
+    except SourceError as error:
+        warnings.append(IndexWarning(source, f"{error}; skipped"))
         return None
-    decoded = decode(source, raw, [])
-    if decoded is None:
-        warnings.append(IndexWarning(source, "no longer a text file; skipped"))
-        return None
-    return normalise_newlines(decoded[0]).split("\n")
 
 
 def cache_key(file_hash: str, include_private: bool) -> str:

@@ -35,11 +35,10 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tilbook.errors import EntryNotFound, TilbookError
+from tilbook.errors import CsrfError, EntryNotFound, TilbookError
 from tilbook.webapp.security import (
     LOCAL_HOSTS,
     Csrf,
-    CsrfError,
     LocalOnlyMiddleware,
     confined_path,
 )

@@ -163,8 +163,8 @@ def _entry_moved(state: LogState, form: dict[str, str]) -> Any:
 
 
 async def edit_page(request: Request, state: LogState, csrf: Csrf) -> Response:
-    from tilbook.errors import EntryNotFound
-    from tilbook.features.editing import EditConflict, entry_source, save_entry_source
+    from tilbook.errors import EditConflict, EntryNotFound
+    from tilbook.features.editing import entry_source, save_entry_source
 
     store = state.store()
     moved = None

@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tilbook.errors import CsrfError
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -89,10 +91,6 @@ class LocalOnlyMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class CsrfError(Exception):
-    """A state-changing request without a valid token or from another origin."""
 
 
 class Csrf:

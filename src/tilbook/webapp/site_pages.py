@@ -46,15 +46,11 @@ class SiteView:
 
 def _options(state: LogState) -> SiteOptions:
     from tilbook.settings import load_settings
-    from tilbook.staticsite.generator import SiteOptions
+    from tilbook.staticsite.generator import site_options
 
-    settings = load_settings(state.root)
-    return SiteOptions(
-        title=str(settings["site_title"]),
-        language=str(settings["site_language"]),
-        include_private=True,  # the owner's own view: open TODOs and questions shown
-        pretty_urls=True,
-        recent=int(settings["site_recent_entries"]),
+    # The owner's own view: open TODOs and questions shown, links without .html.
+    return site_options(
+        load_settings(state.root), base_url="", include_private=True, pretty_urls=True
     )
 
 

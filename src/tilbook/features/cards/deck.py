@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tilbook.errors import EntryNotFound, SourceError
+from tilbook.errors import EntryNotFound, FileChanged, SourceError
 from tilbook.model import Entry
 from tilbook.notes.files import FileStat, read_source
 from tilbook.parse.blocks import TEXT, Block, parse_blocks
@@ -192,10 +192,6 @@ def inline_cards(blocks: Sequence[Block], lines: Sequence[str]) -> list[tuple[st
 
 def _entry_blocks(blocks: Sequence[Block], entry: Entry) -> list[Block]:
     return [block for block in blocks if entry.line <= block.line <= entry.end_line]
-
-
-class FileChanged(Exception):
-    """The file on disk is not the one the index read: make its cards on the next sync."""
 
 
 def _read_text(root: Path, state: FileState, settings: Settings) -> tuple[list[str], str] | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tilbook.errors import AmbiguousId, TilbookError
+from tilbook.errors import AmbiguousPaperId, PaperNotFound
 from tilbook.extract.links import paper_id as paper_id_of_url
 from tilbook.features.papers.metadata import (
     MetadataCache,
@@ -30,14 +30,6 @@ from tilbook.features.papers.metadata import (
     combine,
 )
 from tilbook.store.base import EntrySummary, Store
-
-
-class PaperNotFound(TilbookError):
-    """No paper the log mentions matches the id given."""
-
-
-class AmbiguousPaperId(AmbiguousId):
-    """An id prefix matches more than one paper."""
 
 
 @dataclass(slots=True)

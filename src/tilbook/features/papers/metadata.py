@@ -31,6 +31,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from tilbook import __version__
+from tilbook.errors import TransportError
 from tilbook.notes.files import TILBOOK_DIR
 from tilbook.notes.writes import write_bytes_atomically
 
@@ -65,17 +66,6 @@ _TAG = re.compile(r"<[^>]+>")
 
 Progress = Callable[[int, int, str], None]
 """Called as `progress(done, total, paper_id)` while fetching; `total` may grow."""
-
-
-class TransportError(Exception):
-    """A request got no usable answer: no connection, a timeout or an HTTP error."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 Transport = Callable[[str, Mapping[str, str]], bytes]
