@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import sqlite3
 from collections.abc import Iterable
@@ -26,7 +25,7 @@ from tilbook.notes.files import TILBOOK_DIR
 from tilbook.staticsite.generator import BodyResult
 from tilbook.staticsite.reader import EntryRecord
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 def manifest_path(root: Path, out: Path) -> Path:
@@ -66,12 +65,12 @@ class Manifest:
                 -- NOTE: rendered entry bodies by content key (digest of Markdown + settings).
                 CREATE TABLE bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL,
                                      toc TEXT NOT NULL, media TEXT NOT NULL);
-                -- NOTE: what was derived from each note file (site.reader records, pickled),
+                -- NOTE: what was derived from each note file (site.reader records, as JSON),
                 -- by the file's content hash: unchanged files are not read again.
                 CREATE TABLE files (source TEXT PRIMARY KEY, key TEXT NOT NULL,
-                                    records BLOB NOT NULL);
-                -- NOTE: other reusable results (related entries), pickled.
-                CREATE TABLE state (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                                    records TEXT NOT NULL);
+                -- NOTE: other reusable results (related entries), as JSON.
+                CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """
             )
             db.execute(f"PRAGMA user_version = {MANIFEST_VERSION}")
@@ -96,8 +95,8 @@ class Manifest:
         found: dict[str, tuple[str, list[EntryRecord]]] = {}
         for source, key, data in self.db.execute("SELECT source, key, records FROM files"):
             try:
-                found[source] = (key, [EntryRecord(*row) for row in pickle.loads(data)])
-            except Exception:  # a cache from another tilbook: read the file again
+                found[source] = (key, [_record(row) for row in json.loads(data)])
+            except (ValueError, TypeError, IndexError):  # not a cache this tilbook wrote
                 continue
         return found
 
@@ -106,8 +105,8 @@ class Manifest:
         if row is None:
             return None
         try:
-            return pickle.loads(row[0])
-        except Exception:
+            return json.loads(row[0])
+        except ValueError:
             return None
 
     def body_keys(self) -> set[str]:
@@ -130,13 +129,13 @@ class Manifest:
         db.executemany(
             "INSERT OR REPLACE INTO files(source, key, records) VALUES (?, ?, ?)",
             (
-                (source, key, pickle.dumps(_without_markdown(records), pickle.HIGHEST_PROTOCOL))
+                (source, key, json.dumps(_without_markdown(records), ensure_ascii=False))
                 for source, (key, records) in files.items()
             ),
         )
         db.executemany(
             "INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
-            ((name, pickle.dumps(value)) for name, value in state.items()),
+            ((name, json.dumps(value, ensure_ascii=False)) for name, value in state.items()),
         )
         db.executemany("DELETE FROM outputs WHERE path = ?", ((path,) for path in removed))
         db.executemany(
@@ -157,6 +156,14 @@ class Manifest:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _record(row: list[Any]) -> EntryRecord:
+    """A cached record back from its JSON row (pairs and triples as tuples again)."""
+    record = EntryRecord(*row)
+    record.papers = [(paper[0], paper[1], paper[2]) for paper in record.papers]
+    record.terms = [(term[0], term[1]) for term in record.terms]
+    return record
 
 
 def _without_markdown(records: list[EntryRecord]) -> list[tuple[Any, ...]]:
