@@ -34,9 +34,9 @@ from tilbook.notes.files import source_from_text
 from tilbook.parse.blocks import parse_blocks
 from tilbook.reading import blank_front_matter, parse_source
 from tilbook.settings import Settings, load_settings
-from tilbook.store import open_store
+from tilbook.store import open_store, review_store
 from tilbook.store.base import EntryFilter, Store
-from tilbook.store.reviews import ReviewStore, StoredCard, review_store
+from tilbook.store.reviews import ReviewStore, StoredCard
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 

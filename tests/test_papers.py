@@ -22,15 +22,9 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 from click.testing import CliRunner, Result
 
 from tilbook.cli import main
-from tilbook.features.papers.mentions import (
-    AmbiguousPaperId,
-    PaperItem,
-    PaperNotFound,
-    assign_citation_keys,
-    find_paper,
-    latex_escape,
-    to_bibtex,
-)
+from tilbook.errors import AmbiguousPaperId, PaperNotFound, TransportError
+from tilbook.features.papers.bibtex import latex_escape, to_bibtex
+from tilbook.features.papers.mentions import PaperItem, assign_citation_keys, find_paper
 from tilbook.features.papers.metadata import (
     ARXIV_INTERVAL,
     CSL_JSON,
@@ -39,7 +33,6 @@ from tilbook.features.papers.metadata import (
     Name,
     PaperMetadata,
     RateLimiter,
-    TransportError,
     cache_path,
     fetch_metadata,
     parse_arxiv_feed,

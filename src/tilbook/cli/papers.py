@@ -53,7 +53,8 @@ def papers(
         return
     if bibtex and as_json:
         raise click.UsageError("choose one of --bibtex and --json")
-    from tilbook.features.papers.mentions import list_papers, to_bibtex
+    from tilbook.features.papers.bibtex import to_bibtex
+    from tilbook.features.papers.mentions import list_papers
     from tilbook.features.papers.metadata import MetadataCache
 
     with opened_log(log) as (root, store):

@@ -43,7 +43,7 @@ def _opened_cards(log: Path) -> Iterator[tuple[Path, Store, ReviewStore, Setting
     """The log's index, up to date, with its cards brought in line with the notes."""
     from tilbook.features.cards.deck import sync_cards
     from tilbook.settings import load_settings
-    from tilbook.store.reviews import review_store
+    from tilbook.store import review_store
 
     with opened_log(log) as (root, store):
         settings = load_settings(root)

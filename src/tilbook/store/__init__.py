@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tilbook.errors import IndexStoreError
 from tilbook.notes.files import TILBOOK_DIR
 from tilbook.store.base import Store
+from tilbook.store.reviews import ReviewStore
 
 INDEX_NAME = "index.db"
 
@@ -49,3 +51,14 @@ def set_aside_index(root: Path) -> Path | None:
         if companion.exists():
             companion.replace(target.with_name(target.name + suffix))
     return target
+
+
+def review_store(store: Store) -> ReviewStore:
+    """The flashcard review tables of `store`."""
+    from tilbook.store.sqlite import SQLiteStore
+
+    if isinstance(store, SQLiteStore):
+        from tilbook.store.sqlite_reviews import SQLiteReviews
+
+        return SQLiteReviews(store)
+    raise IndexStoreError(f"{type(store).__name__} does not keep flashcard reviews")

@@ -13,9 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tilbook.errors import IndexStoreError
-from tilbook.store.base import Store
-
 CARD_KINDS = ("term", "question", "inline")
 """Where a card comes from: a glossary term, an answered question, an inline card."""
 
@@ -194,14 +191,3 @@ class ReviewStore(Protocol):
         """The FSRS parameters fitted by `tilbook review optimize`, if any."""
 
     def save_parameters(self, data: dict[str, Any] | None) -> None: ...
-
-
-def review_store(store: Store) -> ReviewStore:
-    """The review tables of `store`."""
-    from tilbook.store.sqlite import SQLiteStore
-
-    if isinstance(store, SQLiteStore):
-        from tilbook.store.sqlite_reviews import SQLiteReviews
-
-        return SQLiteReviews(store)
-    raise IndexStoreError(f"{type(store).__name__} does not keep flashcard reviews")

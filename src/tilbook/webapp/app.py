@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from tilbook.webapp.security import (
     LocalOnlyMiddleware,
     confined_path,
 )
+from tilbook.webapp.state import LogState
 
 STATIC = Path(__file__).parent / "static"
 NOTE_MEDIA = {
@@ -61,41 +60,6 @@ NOTE_MEDIA = {
     ".webm": "video/webm",
 }
 """What notes may show from their folder (by extension; anything else, HTML above all, 404s)."""
-
-
-@dataclass
-class LogState:
-    """The served log: its folder, a version that changes with the notes, the index."""
-
-    root: Path
-    version: int = 0
-    changed: asyncio.Event | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    local: threading.local = field(default_factory=threading.local)
-    warnings: list[str] = field(default_factory=list)
-
-    def store(self) -> Any:
-        """This thread's connection to the index (SQLite connections stay in their thread)."""
-        store = getattr(self.local, "store", None)
-        if store is None:
-            from tilbook.store import open_store
-
-            store = open_store(self.root)
-            self.local.store = store
-        return store
-
-    def sync(self) -> int:
-        """Bring the index up to date with the notes; returns how many files were read."""
-        from tilbook.indexing import sync
-        from tilbook.settings import load_settings
-
-        with self.lock:
-            report = sync(self.root, self.store(), load_settings(self.root))
-        changed = report.parsed + report.removed
-        if changed:
-            self.version += 1
-            self.warnings = [str(w) for w in report.warnings]
-        return changed
 
 
 def create_app(

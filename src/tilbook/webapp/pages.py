@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -11,36 +10,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from tilbook.errors import TilbookError
+from tilbook.webapp.templating import app_link, environment
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
-    from tilbook.webapp.app import LogState
     from tilbook.webapp.security import Csrf
+    from tilbook.webapp.state import LogState
 
 MAX_TEXT = 200_000
 """Longest entry text accepted from a form (characters)."""
-
-
-@functools.lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The site's templates plus the app's own, which extend the same base layout."""
-    from jinja2 import ChoiceLoader, PackageLoader
-
-    from tilbook.staticsite.generator import environment as site_environment
-
-    site = site_environment()
-    return site.overlay(
-        loader=ChoiceLoader([PackageLoader("tilbook.webapp", "templates"), site.loader])  # type: ignore[list-item]
-    )
-
-
-def app_link(url: str) -> str:
-    """Links in the app are absolute paths; the site's search page is the live one."""
-    url = url.lstrip("/")
-    if url in ("search/", "search/index.html"):
-        return "/search"
-    return "/" + url
 
 
 def render(
@@ -319,7 +296,7 @@ async def answer(request: Request, state: LogState, csrf: Csrf) -> Response:
 def _reviews(state: LogState) -> Any:
     from tilbook.features.cards.deck import sync_cards
     from tilbook.settings import load_settings
-    from tilbook.store.reviews import review_store
+    from tilbook.store import review_store
 
     store = state.store()
     reviews = review_store(store)

@@ -18,8 +18,8 @@ from starlette.responses import HTMLResponse, Response
 if TYPE_CHECKING:
     from tilbook.staticsite.contents import SiteContents
     from tilbook.staticsite.generator import BodyResult, Page, SiteOptions
-    from tilbook.webapp.app import LogState
     from tilbook.webapp.security import Csrf
+    from tilbook.webapp.state import LogState
 
 _TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -112,7 +112,7 @@ def _page_for(view: SiteView, path: str) -> Page | None:
 
 def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.staticsite.generator import ROOT_MARK
-    from tilbook.webapp.pages import app_link, environment
+    from tilbook.webapp.templating import app_link, environment
 
     view = site_view(state)
     path = request.path_params.get("path", "")
