@@ -339,3 +339,19 @@ def test_day_first_log_gets_a_day_first_heading(tmp_path: Path) -> None:
 )
 def test_format_slash_and_dot_dates(sample: str, day_first: bool, expected: str) -> None:
     assert format_date_like(sample, date(2026, 11, 23), day_first=day_first) == expected
+
+
+def test_a_file_s_line_ending_is_its_majority_ending(tmp_path: Path) -> None:
+    """One CRLF line pasted into an LF journal does not make new text CRLF (nor the reverse)."""
+    mostly_lf = b"# Log\n\n## 2024-03-01\n\nPasted line.\r\nOne.\n\n## 2024-03-02\n\nTwo.\n"
+    path = tmp_path / "journal.md"
+    path.write_bytes(mostly_lf)
+    assert read_note(path).newline == "\n"
+    run(tmp_path, "add", "--date", "2024-03-03", "Three.")
+    added = path.read_bytes()
+    assert added.count(b"\r\n") == 1  # only the line that had it
+    mostly_crlf = mostly_lf.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n").replace(
+        b"Pasted line.\r\n", b"Pasted line.\n", 1
+    )
+    path.write_bytes(mostly_crlf)
+    assert read_note(path).newline == "\r\n"

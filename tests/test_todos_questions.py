@@ -10,7 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from tilbook.cli import main
-from tilbook.features.agenda import normalise, similarity_score
+from tilbook.features.agenda import (
+    SUBSET_MIN_WORDS,
+    AgendaItem,
+    Occurrence,
+    normalise,
+    similarity_score,
+)
+from tilbook.store.base import EntrySummary
 
 WEEKLY = """# Week 1
 
@@ -271,3 +278,31 @@ def test_org_style_todo_items(tmp_path: Path) -> None:
     assert items["read the LoRA paper"]["done"] is True
     tags = json.loads(run(tmp_path, "tags", "--json", stdout_only=True))
     assert tags == []  # the [#A] priority is not a tag
+
+
+# -- rules pinned down (each test fails when its rule is loosened or tightened) ---------------
+
+
+def _occurrence(text: str, done: bool, day: str) -> Occurrence:
+    entry = EntrySummary(f"id-{day}", "weeks.md", 1, day, f"Week of {day}", None, "lessons", [])
+    return Occurrence(text, done, 1, entry)
+
+
+def test_carried_counts_only_unfinished_later_copies() -> None:
+    item = AgendaItem(
+        [
+            _occurrence("write the report", False, "2024-01-01"),
+            _occurrence("write the report", True, "2024-01-08"),
+            _occurrence("write the report", False, "2024-01-15"),
+            _occurrence("write the report", True, "2024-01-22"),
+        ]
+    )
+    assert item.carried == 1  # the first list is not a carry; done copies are not either
+
+
+def test_words_added_match_only_from_the_minimum_length() -> None:
+    assert SUBSET_MIN_WORDS == 4
+    four = normalise("implement the ddpm sampler")
+    assert similarity_score(four, normalise("implement the ddpm sampler parked until later")) == 100
+    three = normalise("read the paper")
+    assert similarity_score(three, normalise("read the paper again tonight")) < 82
