@@ -350,8 +350,10 @@ def test_a_file_s_line_ending_is_its_majority_ending(tmp_path: Path) -> None:
     run(tmp_path, "add", "--date", "2024-03-03", "Three.")
     added = path.read_bytes()
     assert added.count(b"\r\n") == 1  # only the line that had it
-    mostly_crlf = mostly_lf.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n").replace(
-        b"Pasted line.\r\n", b"Pasted line.\n", 1
+    mostly_crlf = (
+        mostly_lf.replace(b"\r\n", b"\n")
+        .replace(b"\n", b"\r\n")
+        .replace(b"Pasted line.\r\n", b"Pasted line.\n", 1)
     )
     path.write_bytes(mostly_crlf)
     assert read_note(path).newline == "\r\n"
