@@ -17,7 +17,13 @@ from tilbook.notes.files import source_from_text
 from tilbook.reading import parse_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parse"
-CASES = sorted(FIXTURES.glob("*.md"))
+ALL_CASES = sorted(FIXTURES.glob("*.md"))
+CASES = [
+    case
+    for case in ALL_CASES
+    if "shape" not in json.loads(case.with_suffix(".json").read_text(encoding="utf-8"))
+]
+"""Fixtures pinned exactly. The survey fixtures (with a `shape`) are scored instead."""
 
 
 def _matches(expected: Any, actual: Any, where: str) -> list[str]:
@@ -76,5 +82,5 @@ def test_fixture(path: Path) -> None:
 
 def test_every_fixture_has_expectations() -> None:
     assert CASES, "no parser fixtures found"
-    for case in CASES:
+    for case in ALL_CASES:
         assert case.with_suffix(".json").exists(), f"{case.name} has no .json"

@@ -1,8 +1,16 @@
 """The one date grammar: the dates people write in learning logs, read and written.
 
-Reading: `2023-08-18`, `2023.08.18`, `2023/8/18`, `2021. 04. 25.`, `18 Aug 2023`,
-`August 18, 2023`, `Fri, 18 Aug 2023`, `2023년 8월 18일`, `18.08.2023`,
-`8/18/2023` — with or without emphasis around them and a weekday after them.
+Reading (`find_date`): a date anywhere in a heading or at the start of a line —
+`2023-08-18`, `2023.08.18`, `2023/8/18`, `20230818`, `2021. 04. 25.`,
+`18.08.2023`, `14/03/2024` or `3/14/2024` (the order decided once per file),
+`18 Aug 2023`, `August 18, 2023`, `3rd of June, 2024`, month names in English,
+French, German, Spanish, Portuguese, Italian and Dutch (`26 de novembro de
+2025`, `3. März 2024`), `2023년 8월 18일`, `2023年8月18日`, ISO weeks
+(`2024-W12`), with a weekday before or after, in any of those languages; dates
+without a year (`Mar 3`, `03-14`, `3/14`, `11.7.`, `3월 14일`, `3月14日`) take a
+year the caller knows; ranges (`2024-03-11 – 2024-03-17`, `Feb 24-25 2021`,
+`2021年8月10日～13日`, `2025-02-15,16`) are dated by their first day and keep
+their last. Every pattern here is linear: no nested quantifiers.
 Writing: `format_date_like` writes a date the way a sample from the file does.
 Typing: `user_date` reads what a user types on the command line, in a search
 filter or a form (`2024-03-14`, `2024-03`, `2024`, `today`, or any form above).
@@ -11,7 +19,8 @@ filter or a form (`2024-03-14`, `2024-03`, `2024`, `today`, or any form above).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tilbook.errors import DateInputError
@@ -19,183 +28,455 @@ from tilbook.errors import DateInputError
 MIN_YEAR, MAX_YEAR = 1900, 2200
 """Years outside this range are not read as dates (a number like 3000 is rarely one)."""
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAY = (
-    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?\.?"
-    r"|[월화수목금토일](?:요일)?|[月火水木金土日](?:曜日)?"
+# -- the words of dates ----------------------------------------------------------------------
+
+_MONTH_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "janvier", "janv", "januar", "jänner", "enero", "ene", "janeiro",
+        "gennaio", "januari"),
+    2: ("february", "feb", "février", "fevrier", "févr", "fevr", "februar", "febrero",
+        "fevereiro", "febbraio", "februari"),
+    3: ("march", "mar", "mars", "märz", "maerz", "marzo", "março", "marco", "maart"),
+    4: ("april", "apr", "avril", "avr", "abril", "aprile"),
+    5: ("may", "mai", "mayo", "maio", "maggio", "mei"),
+    6: ("june", "jun", "juin", "juni", "junio", "junho", "giugno"),
+    7: ("july", "jul", "juillet", "juil", "juli", "julio", "julho", "luglio"),
+    8: ("august", "aug", "août", "aout", "agosto", "augustus"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "setembro",
+        "settembre"),
+    10: ("october", "oct", "octobre", "oktober", "okt", "octubre", "outubro", "ottobre"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro"),
+    12: ("december", "dec", "décembre", "decembre", "déc", "dezember", "dez", "diciembre",
+         "dezembro", "dicembre"),
+}  # fmt: skip
+MONTHS = {word: number for number, words in _MONTH_WORDS.items() for word in words}
+"""Month names and the usual abbreviations; ones that are also common words of another
+language (`set`, `out`, `mag`) are left out."""
+
+_WEEKDAY_WORDS: dict[int, tuple[str, ...]] = {
+    0: ("monday", "mon", "lundi", "montag", "lunes", "segunda-feira", "segunda", "lunedì",
+        "lunedi", "maandag", "월요일", "月曜日", "星期一", "周一", "週一"),
+    1: ("tuesday", "tue", "tues", "mardi", "dienstag", "martes", "terça-feira", "terca-feira",
+        "terça", "martedì", "martedi", "dinsdag", "화요일", "火曜日", "星期二", "周二", "週二"),
+    2: ("wednesday", "wed", "mercredi", "mittwoch", "miércoles", "miercoles", "quarta-feira",
+        "quarta", "mercoledì", "mercoledi", "woensdag", "수요일", "水曜日", "星期三", "周三",
+        "週三"),
+    3: ("thursday", "thu", "thur", "thurs", "jeudi", "donnerstag", "jueves", "quinta-feira",
+        "quinta", "giovedì", "giovedi", "donderdag", "목요일", "木曜日", "星期四", "周四",
+        "週四"),
+    4: ("friday", "fri", "vendredi", "freitag", "viernes", "sexta-feira", "sexta", "venerdì",
+        "venerdi", "vrijdag", "금요일", "金曜日", "星期五", "周五", "週五"),
+    5: ("saturday", "sat", "samedi", "samstag", "sonnabend", "sábado", "sabado", "sabato",
+        "zaterdag", "토요일", "土曜日", "星期六", "周六", "週六"),
+    6: ("sunday", "sun", "dimanche", "sonntag", "domingo", "domenica", "zondag", "일요일",
+        "日曜日", "星期日", "星期天", "周日", "週日"),
+}  # fmt: skip
+WEEKDAYS = {word: number for number, words in _WEEKDAY_WORDS.items() for word in words}
+_ONE_CHAR_WEEKDAYS = {"월": 0, "화": 1, "수": 2, "목": 3, "금": 4, "토": 5, "일": 6,
+                      "月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}  # fmt: skip
+"""A weekday written as one character, only inside parentheses: `(월)`, `（金）`."""
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+
+
+_MONTH = r"(?P<mon>" + _alternatives(MONTHS) + r")\.?"
+_MONTH2 = r"(?P<mon2>" + _alternatives(MONTHS) + r")\.?"
+_WEEKDAY = _alternatives(WEEKDAYS)
+_ORD = r"(?:st|nd|rd|th|er|e|ª|º|\.)?"
+_Y4 = r"(?P<y>(?:19|20|21)\d{2})"
+_RANGE_DASH = r"\s{0,3}(?:-{1,2}|–|—|~|～|〜|to|bis|au|al|a|até|ate|until|till)\s{0,3}"
+
+
+# -- finding a date in a text ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateMatch:
+    """A date found in a text, and where."""
+
+    day: date
+    start: int
+    """Where the date expression starts (a weekday written before it included)."""
+    end: int
+    """Where it ends (range, weekday and a lone time after it included)."""
+    until: date | None = None
+    """The last day of a range (`2024-03-11 – 2024-03-17`), if one was written."""
+    yearless: bool = False
+    """The text gave no year: it came from the caller."""
+    weekday: int | None = None
+    """The weekday written beside the date (0 = Monday), if any."""
+    swapped: bool = False
+    """Read with the file's other numeric order because the usual one is impossible."""
+
+    @property
+    def weekday_agrees(self) -> bool | None:
+        return None if self.weekday is None else self.weekday == self.day.weekday()
+
+
+_F = re.IGNORECASE
+# Forms with a year, most specific first (at one position the first that matches wins).
+_FULL: list[tuple[str, re.Pattern[str]]] = [
+    ("week", re.compile(r"(?<![\w])(?P<y>(?:19|20|21)\d{2})-?W(?P<w>[0-5]\d)(?!\d)", _F)),
+    (
+        "cjk",
+        re.compile(
+            r"(?P<y>\d{4})\s?[년年]\s?(?P<m>\d{1,2})\s?[월月]\s?(?P<d>\d{1,2})"
+            r"(?:\s?,\s?(?P<d2>\d{1,2}))?\s?[일日号號]?"
+        ),
+    ),
+    (
+        "ymd",
+        re.compile(
+            r"(?<![\d])(?P<y>\d{4})\s?(?P<s>[-./_])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})"
+            r"(?![\d])\.?"
+        ),
+    ),
+    (
+        "compact",
+        re.compile(
+            r"(?<![\d])(?P<y>(?:19|20|21)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])"
+            r"(?![\d])"
+        ),
+    ),
+    (
+        "dmy",
+        re.compile(r"(?<![\d./])(?P<a>\d{1,2})(?P<s>[-./_])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})(?![\d])"),
+    ),
+    (
+        "month-range-year",
+        re.compile(
+            r"(?<![\w])" + _MONTH + r"\s{0,3}(?P<d>\d{1,2})" + _ORD + _RANGE_DASH
+            + r"(?P<d2>\d{1,2})" + _ORD + r",?\s{1,3}" + _Y4,
+            _F,
+        ),
+    ),
+    (
+        "day-range-month-year",
+        re.compile(
+            r"(?<![\w])(?P<d>\d{1,2})" + _ORD + _RANGE_DASH + r"(?P<d2>\d{1,2})" + _ORD
+            + r"\s{1,3}(?:de\s{1,3})?" + _MONTH + r",?\s{1,3}(?:de\s{1,3})?" + _Y4,
+            _F,
+        ),
+    ),
+    (
+        "day-month-year",
+        re.compile(
+            r"(?<![\w])(?P<d>\d{1,2})" + _ORD + r"(?:\s{1,3}(?:of|de|del)\s{1,3}|\s{0,3})"
+            + _MONTH + r"(?:,?\s{1,3}(?:de|del)\s{1,3}|,?\s{0,3})" + _Y4 + r"(?![\d])",
+            _F,
+        ),
+    ),
+    (
+        "month-day-year",
+        re.compile(
+            r"(?<![\w])" + _MONTH + r"\s{0,3},?\s{0,3}(?P<d>\d{1,2})" + _ORD
+            + r"\s{0,3},?\s{0,3}" + _Y4 + r"(?![\d])",
+            _F,
+        ),
+    ),
+    ("yy", re.compile(r"(?<![\d.])(?P<yy>\d{2})\.(?P<m>\d{2})\.(?P<d>\d{2})(?![\d.])")),
+]  # fmt: skip
+# Forms without a year: read only when the caller knows the year.
+_PARTIAL: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "cjk-md",
+        re.compile(
+            r"(?P<m>\d{1,2})\s?[월月]\s?(?P<d>\d{1,2})(?:\s?,\s?(?P<d2>\d{1,2}))?\s?[일日号號]"
+        ),
+    ),
+    (
+        "month-day",
+        re.compile(
+            r"(?<![\w])" + _MONTH + r"\s{0,3}(?P<d>\d{1,2})" + _ORD + r"(?!\d|:\d)", _F
+        ),
+    ),
+    (
+        "day-month",
+        re.compile(
+            r"(?<![\w.])(?P<d>\d{1,2})" + _ORD + r"(?:\s{1,3}(?:of|de|del)\s{1,3}|\s{1,3})"
+            + _MONTH + r"(?![^\W\d_])",
+            _F,
+        ),
+    ),
+    ("md", re.compile(r"(?<![\d./:,-])(?P<m>\d{1,2})(?P<s>[-/])(?P<d>\d{1,2})(?![\d/:,-])")),
+    ("dm-dot", re.compile(r"(?<![\d.,])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?![\d])")),
+    ("md-dot", re.compile(r"(?<![\d.,])(?P<m>\d{2})\.(?P<d>\d{2})(?![\d.,])")),
+]  # fmt: skip
+_PARTIAL_NAMES = {name for name, _ in _PARTIAL}
+_NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot"}
+"""Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
+text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
+
+_WEEKDAY_BEFORE = re.compile(
+    r"(?<![^\W\d_])[(（]?(?P<wd>" + _WEEKDAY + r")(?![^\W\d_])\.?[)）]?,?\s{0,3}$", _F
 )
-_ORD = r"(?:st|nd|rd|th)?"
-
-_FORMS = [
-    # 2023-08-18, 2023.08.18, 2023/08/18, 2021. 04. 25.
-    r"(?P<y>\d{4})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?(?P<d>\d{1,2})(?![\d])\.?",
-    # 2023년 8월 18일, 2023年8月18日
-    r"(?P<y>\d{4})\s*[년年]\s*(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]",
-    # 18 Aug 2023, 18th August, 2023
-    r"(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>\d{4})",
-    # August 18, 2023
-    _MONTH + r"\s+(?P<d>\d{1,2})" + _ORD + r",?\s+(?P<y>\d{4})",
-    # 18.08.2023 (day first)
-    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
-    # 8/18/2023 (month first unless that is impossible)
-    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})",
-]
-
-_DECOR = r"[\s*_~`\[\]]*"
-_PREFIX = re.compile(
-    r"^"
-    + _DECOR
-    + r"(?:\(?(?:"
+_WEEKDAY_AFTER = re.compile(
+    r"\s{0,3}[,(（\-–]?\s{0,3}(?:(?P<wd>"
     + _WEEKDAY
-    + r")\)?,?\s+)?"
-    + r"(?:"
-    + "|".join(
-        f"(?:{form})".replace("(?P<", f"(?P<f{i}_").replace("(?P=", f"(?P=f{i}_")
-        for i, form in enumerate(_FORMS)
-    )
-    + r")",
-    re.IGNORECASE,
+    + r")(?![^\W\d_])\.?|[(（](?P<wd1>["
+    + "".join(_ONE_CHAR_WEEKDAYS)
+    + r"])[)）])\s{0,3}[)）]?",
+    _F,
 )
-_AFTER = re.compile(
-    r"^" + _DECOR + r"(?:,?\s*\(?(?:" + _WEEKDAY + r")(?!\w)\)?)?" + _DECOR,
-    re.IGNORECASE,
+_TIME_ONLY = re.compile(r"\s{0,3},?\s{0,3}\d{1,2}:\d{2}(?::\d{2})?\s{0,3}$")
+_RANGE_TAIL = re.compile(r"[`*_]{0,2}" + _RANGE_DASH + r"[`*_]{0,2}(?=\S)", _F)
+_WEEK_OF = re.compile(
+    r"(?<![^\W\d_])(?:week\s{1,3}of|semaine\s{1,3}du|woche\s{1,3}vom|semana\s{1,3}del?|"
+    r"settimana\s{1,3}del)\s{1,3}$",
+    _F,
 )
-_SEPARATOR = re.compile(r"^\s*(?:[-–—:|·•~]+|\)|\])?\s*")
+_DAY_TAIL = re.compile(r"(?P<d2>\d{1,2})\s?[日号號일]?(?![\d./:-])")
+_COMMA_DAY = re.compile(r",\s?(?P<d2>\d{1,2})(?![\d./:-])")
+_DECORATION = "*_~`[]【】「」『』()（）<>#>|•·\"' \t"
 
 
-_MONTH_FIRST_FORM = len(_FORMS) - 1
-
-
-def _to_date(groups: dict[str, str | None], day_first: bool = False) -> date | None:
-    values: dict[str, str] = {}
-    form = -1
-    for key, value in groups.items():
-        if value is not None:
-            prefix, name = key.split("_", 1)
-            values[name] = value
-            form = int(prefix[1:])
+def _make(year: int, month: int, day: int) -> date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
     try:
-        year = int(values["y"])
-        if "mon" in values:
-            month = _MONTHS[values["mon"].lower().rstrip(".")]
-        else:
-            month = int(values["m"])
-        day = int(values["d"])
-        if form == _MONTH_FIRST_FORM and (month > 12 >= day or (day_first and day <= 12)):
-            month, day = day, month
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            return None
         return date(year, month, day)
-    except (KeyError, ValueError):
-        return None
-
-
-def date_prefix(text: str, *, day_first: bool = False) -> tuple[date, str] | None:
-    """The date that `text` opens with and the words after it, or None.
-
-    `8/18/2023` is read month first unless that is impossible or `day_first`
-    says the file writes days first (see `slash_dates_day_first`).
-    """
-    match = _PREFIX.match(text)
-    if match is None:
-        return None
-    found = _to_date(match.groupdict(), day_first)
-    if found is None:
-        return None
-    rest = text[match.end() :]
-    if rest[:1].isalnum() and not text[match.end() - 1].isspace():
-        # "2023-08-18abc" is not a date followed by words.
-        return None
-    after = _AFTER.match(rest)
-    if after is not None:
-        rest = rest[after.end() :]
-    rest = _SEPARATOR.sub("", rest, count=1).strip(" *_~")
-    return found, rest
-
-
-def only_date(text: str, *, day_first: bool = False) -> date | None:
-    """The date when `text` is nothing but a date (decorations allowed), else None."""
-    found = date_prefix(text, day_first=day_first)
-    if found is None or found[1]:
-        return None
-    return found[0]
-
-
-_FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
-
-
-def filename_date(stem: str) -> date | None:
-    """The `YYYY-MM-DD` date a file name starts with, if any."""
-    match = _FILENAME_DATE.match(stem)
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
 
 
-_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_MONTH_DAY = [
-    # 03-14, 3/14, 03.14 (not followed by more of a date)
-    re.compile(r"^(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d/.\-])"),
-    # Mar 3, March 3rd
-    re.compile(
-        r"^(?P<mon>" + _MONTH_NAME + r")\.?\s+(?P<d>\d{1,2})" + _ORD + r"(?![\d,]*\s*\d{4})", re.I
-    ),
-    # 3 Mar, 3rd of March
-    re.compile(
-        r"^(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _MONTH_NAME + r")\.?(?!,?\s*\d{4})",
-        re.I,
-    ),
-    # 3월 14일
-    re.compile(r"^(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]"),
-]
-_YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20|21)\d{2})(?!\d)")
+def _weekday_of(word: str | None) -> int | None:
+    if not word:
+        return None
+    return WEEKDAYS.get(word.casefold(), _ONE_CHAR_WEEKDAYS.get(word))
+
+
+def _read(
+    form: str, groups: dict[str, str | None], year: int | None, day_first: bool
+) -> tuple[date, date | None, bool] | None:
+    """The date (and range end) of one match, and whether the numeric order was swapped."""
+    g = groups
+    swapped = False
+    if form == "week":
+        try:
+            monday = date.fromisocalendar(int(g["y"] or 0), int(g["w"] or 0), 1)
+        except ValueError:
+            return None
+        return monday, monday + timedelta(days=6), False
+    if form == "dmy":
+        first, second = int(g["a"] or 0), int(g["b"] or 0)
+        # `.` and `-` are day first (Europe); `/` and `_` as the file writes them.
+        wants_day_first = day_first or (g["s"] or "") in ".-"
+        day, month = (first, second) if wants_day_first else (second, first)
+        if month > 12 >= day:
+            day, month, swapped = month, day, True
+        found = _make(int(g["y"] or 0), month, day)
+        return (found, None, swapped) if found else None
+    if form == "yy":
+        found = _make(2000 + int(g["yy"] or 0), int(g["m"] or 0), int(g["d"] or 0))
+        return (found, None, False) if found else None
+    if form in _PARTIAL_NAMES:
+        if year is None:
+            return None
+        y = year
+    else:
+        y = int(g["y"] or 0)
+    if g.get("mon"):
+        month = MONTHS[(g["mon"] or "").casefold()]
+    else:
+        month = int(g.get("m") or 0)
+    if form == "md" and g.get("s") == "/" and day_first:
+        month, day = int(g.get("d") or 0), int(g.get("m") or 0)
+        found = _make(y, month, day)
+    else:
+        found = _make(y, month, int(g.get("d") or 0))
+    if found is None:
+        return None
+    until = None
+    if g.get("d2"):
+        until = _make(y, month, int(g["d2"] or 0))
+        if until is not None and until < found:
+            until = None
+    return found, until, swapped
+
+
+def _candidates(
+    text: str, forms: list[tuple[str, re.Pattern[str]]], limit: int, first_rank: int = 0
+) -> list[tuple[int, int, str, re.Match[str]]]:
+    found = []
+    window = text[:limit]
+    for rank, (form, pattern) in enumerate(forms, start=first_rank):
+        match = pattern.search(window)
+        if match is not None:
+            found.append((match.start(), rank, form, match))
+    return found
+
+
+def find_date(
+    text: str,
+    *,
+    year: int | None = None,
+    day_first: bool = False,
+    at_start: bool = False,
+    limit: int = 160,
+    _ranges: bool = True,
+) -> DateMatch | None:
+    """The first date in `text` (in its first `limit` characters).
+
+    `at_start`: only a date that opens the text (after decoration such as `**`,
+    `` ` ``, `【` or a weekday). `year` is used for dates written without one;
+    `day_first` decides `03/04/2024` (see `slash_dates_day_first`).
+    """
+    found = _candidates(text, _FULL, limit)
+    if year is not None:
+        found += _candidates(text, _PARTIAL, limit, first_rank=len(_FULL))
+    found.sort(key=lambda item: (item[0], item[1]))
+    for start, _, form, match in found:
+        if at_start and start > limit // 2:
+            break
+        if form in _NUMERIC_PARTIAL and not _numbers_may_be_date(text[:start]):
+            continue
+        read = _read(form, match.groupdict(), year, day_first)
+        if read is None:
+            continue
+        day, until, swapped = read
+        begin, end = start, match.end()
+        weekday = None
+        before = _WEEKDAY_BEFORE.search(text, max(0, start - 40), start)
+        if before is not None:
+            weekday = _weekday_of(before.group("wd"))
+            begin = before.start()
+        week_of = _WEEK_OF.search(text, max(0, begin - 20), begin)
+        if week_of is not None:
+            begin = week_of.start()
+            if until is None:
+                until = day + timedelta(days=6)
+        if at_start and not _only_decoration(text[:begin]):
+            continue
+        after = _WEEKDAY_AFTER.match(text, end)
+        if after is not None and (after.group("wd") or after.group("wd1")):
+            weekday = _weekday_of(after.group("wd") or after.group("wd1"))
+            end = after.end()
+        if form == "yy" and weekday != day.weekday():
+            continue  # `24.03.04` is a date only when its weekday says which one
+        if until is None and _ranges:
+            until, end = _range_end(text, end, day, year, day_first)
+        time = _TIME_ONLY.match(text, end)
+        if time is not None:
+            end = time.end()
+        return DateMatch(day, begin, end, until, form in _PARTIAL_NAMES, weekday, swapped)
+    return None
+
+
+def _numbers_may_be_date(before: str) -> bool:
+    stripped = before.rstrip()
+    return _only_decoration(stripped) or stripped.endswith((":", "：", "(", "（", "|"))
+
+
+def _only_decoration(text: str) -> bool:
+    """Whether `text` holds nothing but decoration (marks, emoji, a `:shortcode:`)."""
+    for char in _SHORTCODE.sub("", text):
+        if char in _DECORATION or _is_symbol(char):
+            continue
+        return False
+    return True
+
+
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]{1,30}:")
+
+
+def _is_symbol(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x1F000 <= code <= 0x1FAFF
+        or 0x2600 <= code <= 0x27BF
+        or 0x2B00 <= code <= 0x2BFF
+        or code in (0xFE0F, 0x200D, 0x20E3)
+    )
+
+
+def _range_end(
+    text: str, end: int, day: date, year: int | None, day_first: bool
+) -> tuple[date | None, int]:
+    """The last day of a range written after a date ending at `end`, and the new end."""
+    comma = _COMMA_DAY.match(text, end)
+    if comma is not None:
+        last = _make(day.year, day.month, int(comma.group("d2")))
+        if last is not None and last > day:
+            return last, comma.end()
+    dash = _RANGE_TAIL.match(text, end)
+    if dash is None:
+        return None, end
+    rest = text[dash.end() :]
+    second = find_date(
+        rest, year=year or day.year, day_first=day_first, at_start=True, limit=40, _ranges=False
+    )
+    if second is not None and second.day >= day:
+        return second.until or second.day, dash.end() + second.end
+    bare = _DAY_TAIL.match(rest)
+    if bare is not None:
+        last = _make(day.year, day.month, int(bare.group("d2")))
+        if last is not None and last > day:
+            return last, dash.end() + bare.end()
+    return None, end
+
+
+# -- what is around a date -------------------------------------------------------------------
+
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】|「\s*」|<\s*>")
+_EDGE = "-–—:|·•~,/;　 \t*_`"
+
+
+def without_date(text: str, found: DateMatch) -> str:
+    """`text` with the date taken out and the separators it leaves dangling tidied.
+
+    `Day 12: March 3, 2019` → `Day 12`; `2024-03-14: Attention` → `Attention`;
+    `【2024/01/02】**Title**` → `Title`; a text that was only a date → ``.
+    """
+    before = text[: found.start].rstrip()
+    after = text[found.end :].lstrip()
+    if before and after and not _only_decoration(after) and not _only_decoration(before):
+        joined = before.rstrip(_EDGE + "(（[【") + " " + after.lstrip(_EDGE + ")）]】")
+    else:
+        joined = before + " " + after
+    joined = _SHORTCODE.sub(" ", _EMPTY_BRACKETS.sub(" ", joined))
+    joined = " ".join(joined.split())
+    joined = joined.strip(_EDGE)
+    for opener, closer in ("()", "（）", "[]", "【】", "「」"):
+        if joined.startswith(closer):
+            joined = joined[1:].strip(_EDGE)
+        if joined.endswith(opener):
+            joined = joined[:-1].strip(_EDGE)
+        if joined.count(opener) < joined.count(closer) and joined.endswith(closer):
+            joined = joined[:-1].strip(_EDGE)
+    return "" if _only_decoration(joined) else joined
+
+
+def date_prefix(
+    text: str, *, day_first: bool = False, year: int | None = None
+) -> tuple[date, str] | None:
+    """The date that `text` opens with and the words after it, or None."""
+    found = find_date(text, at_start=True, day_first=day_first, year=year)
+    if found is None:
+        return None
+    rest = text[found.end :]
+    if rest[:1].isalnum() and not text[found.end - 1 : found.end].isspace():
+        return None  # "2023-08-18abc" is not a date followed by words
+    return found.day, without_date(text, found)
+
+
+def only_date(text: str, *, day_first: bool = False, year: int | None = None) -> date | None:
+    """The date when `text` is nothing but a date (decorations allowed), else None."""
+    found = find_date(text, at_start=True, day_first=day_first, year=year)
+    if found is None or not _only_decoration(text[found.end :]):
+        return None
+    return found.day
 
 
 def month_day_prefix(text: str, year: int) -> tuple[date, str] | None:
-    """A heading that opens with a month and day but no year (`Mar 3`, `03-14`), in `year`."""
-    stripped = text.strip().strip("*_~`[]").strip()
-    for pattern in _MONTH_DAY:
-        match = pattern.match(stripped)
-        if match is None:
-            continue
-        values = match.groupdict()
-        try:
-            month = _MONTHS[values["mon"].lower()] if values.get("mon") else int(values["m"])
-            found = date(year, month, int(values["d"]))
-        except (KeyError, ValueError):
-            return None
-        rest = stripped[match.end() :]
-        after = _AFTER.match(rest)
-        if after is not None:
-            rest = rest[after.end() :]
-        if rest and rest[0].isalnum():
-            return None
-        return found, _SEPARATOR.sub("", rest, count=1).strip(" *_~")
-    return None
+    """A text that opens with a month and day but no year (`Mar 3`, `03-14`), in `year`."""
+    found = find_date(text, at_start=True, year=year)
+    if found is None or not found.yearless:
+        return None
+    return found.day, without_date(text, found)
+
+
+_YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20|21)\d{2})(?!\d)")
 
 
 def year_in(text: str) -> int | None:
@@ -207,10 +488,17 @@ def year_in(text: str) -> int | None:
     return year if MIN_YEAR <= year <= MAX_YEAR else None
 
 
-_SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/\d{4}(?![\d/])")
+def filename_date(stem: str) -> date | None:
+    """The date a file name gives: `2024-03-14-title`, `2024_03_14`, `20240314-note`,
+    `14-03-2024`, `Mar 3, 2024 notes` — anywhere in the name, the first one."""
+    found = find_date(stem.replace("_", "-"), limit=80)
+    return found.day if found is not None and not found.yearless else None
 
 
-def slash_dates_day_first(texts: list[str]) -> bool:
+_SLASH_DATE = re.compile(r"(?<![\d/_])(\d{1,2})[/_](\d{1,2})[/_]\d{4}(?![\d/_])")
+
+
+def slash_dates_day_first(texts: Iterable[str]) -> bool:
     """Whether a file's `NN/NN/YYYY` dates put the day first.
 
     Decided once per file, from a date that can only be read one way
@@ -323,6 +611,7 @@ def format_date_like(sample: str, day: date, *, day_first: bool = False) -> str:
     return day.isoformat()
 
 
+# -- dates a user types ----------------------------------------------------------------------
 # -- dates a user types ----------------------------------------------------------------------
 
 _PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
