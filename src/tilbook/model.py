@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LAYOUTS = ("dated-headings", "category-dated", "lessons", "sections", "single-note")
+LAYOUTS = (
+    "dated-headings",
+    "category-dated",
+    "dated-list",
+    "dated-lines",
+    "dated-table",
+    "lessons",
+    "sections",
+    "single-note",
+)
 
 LINK_KINDS = ("paper", "video", "code", "forum", "docs", "image", "other")
 

@@ -20,42 +20,33 @@ from tilbook.errors import SourceError
 from tilbook.extract import labels
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile, Span
 from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
-from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks
-from tilbook.parse.dates import date_prefix, filename_date, only_date, year_in
-from tilbook.parse.layouts import SINGLE, Layout, Segment, detect, segment, strip_marker
+from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks, split_lines
+from tilbook.parse.dates import (
+    date_prefix,
+    filename_date,
+    find_date,
+    only_date,
+    slash_dates_day_first,
+    without_date,
+    year_in,
+)
+from tilbook.parse.layouts import (
+    SINGLE,
+    Layout,
+    Segment,
+    detect,
+    first_sentence,
+    segment,
+    strip_marker,
+    undecorated,
+)
 
 PARSER_VERSION = 9
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
-MAX_TITLE = 120
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
-_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca")
+
 _MALFORMED_FOOTNOTE = re.compile(r"^\[\^\s+([^\]\s]+)\s*\]:\s*")
 _FOOTNOTE_LABEL = re.compile(r"^\[\^[^\]]+\]:\s*")
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of `text`'s first line, for use as a title."""
-    line = text.strip().split("\n", 1)[0].strip()
-    for match in _SENTENCE_END.finditer(line):
-        before = line[: match.start()]
-        if match.group() == "." and (
-            before.lower().endswith(_ABBREVIATIONS)
-            or (
-                before[-1:].isdigit()
-                and match.end() < len(line)
-                and line[match.end() : match.end() + 1].isdigit()
-            )
-        ):
-            continue
-        line = before if match.group() in ".。" else line[: match.end()]
-        break
-    line = line.strip().rstrip(":：").rstrip()
-    if len(line) > MAX_TITLE:
-        cut = line[: MAX_TITLE - 1]
-        space = cut.rfind(" ")
-        line = (cut[:space] if space > MAX_TITLE // 2 else cut).rstrip(" ,;:-") + "…"
-    return line
 
 
 def entry_id(source: str, day: date | None, opener: str, occurrence: int) -> str:
@@ -94,15 +85,61 @@ def front_matter_tags(front_matter: dict[str, Any]) -> list[str]:
     )
 
 
-def _file_year(source: str, front_matter: dict[str, Any]) -> int | None:
-    """The year a file is about, from its front matter date or title, or its name."""
+def _file_year(source: str, front_matter: dict[str, Any], blocks: list[Block]) -> int | None:
+    """The year a file is about: its front matter date or title, its name (or folder),
+    or its first heading (`# TIL 2024`, `# Notes — Spring 2025`)."""
     day = _as_date(front_matter.get("date"))
     if day is not None:
         return day.year
     title = front_matter.get("title")
     if isinstance(title, str) and (year := year_in(title)) is not None:
         return year
-    return year_in(PurePosixPath(source).stem)
+    path = PurePosixPath(source)
+    for text in (path.stem, str(path.parent)):
+        if (year := year_in(text)) is not None:
+            return year
+    for block in blocks[:12]:
+        if block.kind == "heading" and (year := year_in(block.text)) is not None:
+            return year
+    return None
+
+
+def _dated_line_starts(
+    blocks: list[Block], year: int | None, day_first: bool
+) -> dict[int, list[int]]:
+    """Paragraphs holding several lines that each open with a date: where each begins."""
+    starts: dict[int, list[int]] = {}
+    for index, block in enumerate(blocks):
+        if block.kind != "para" or block.depth or block.footnote is not None:
+            continue
+        if "\n" not in block.text:
+            continue
+        grouped = block.lines()
+        dated = [
+            line
+            for line, pieces in grouped
+            if find_date(
+                "".join(piece[1] for piece in pieces), year=year, day_first=day_first, at_start=True
+            )
+        ]
+        if dated and (len(dated) >= 2 or dated[0] != grouped[0][0]):
+            starts[index] = dated
+    return starts
+
+
+def _one_note(source: str, front_matter: dict[str, Any]) -> tuple[str | None, date | None]:
+    """Why a file is one note (a date in its name or front matter), and that date."""
+    stem = PurePosixPath(source).stem
+    written = _as_date(front_matter.get("date"))
+    if written is not None:
+        return "its front matter has a date", written
+    named = filename_date(stem)
+    if named is not None:
+        return "its file name holds a date", named
+    yearless = find_date(stem.replace("_", " ").replace("-", " "), year=2000)
+    if yearless is not None and yearless.yearless:
+        return "its file name holds a date (without a year)", None
+    return None, None
 
 
 def _forced_layout(
@@ -182,11 +219,21 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
         text = _title_text(block)
         if segment_.marker and index == segment_.start:
             text = strip_marker(text)
+        if segment_.dated and index == segment_.start:
+            found = find_date(
+                text, at_start=True, year=segment_.date.year if segment_.date else None
+            )
+            text = without_date(text, found) if found is not None else text
+        text = _TRAILING_TAGS.sub("", text)
         if text.strip():
             sentence = first_sentence(text)
             if sentence:
                 return sentence
     return None
+
+
+_TRAILING_TAGS = re.compile(r"(?:\s+#[^\s#]+)+\s*$")
+"""Tags at the end of a line (`… value functions #RL #Transformers`): not the title's words."""
 
 
 def _title_text(block: Block) -> str:
@@ -210,12 +257,49 @@ def _title_text(block: Block) -> str:
 def _file_title(
     source: str, front_matter: dict[str, Any], blocks: list[Block], layout: Layout
 ) -> str | None:
+    """The front matter's title, else the document's title heading, else its lone H1."""
     title = front_matter.get("title")
     if isinstance(title, (str, int, float)) and str(title).strip():
         return str(title).strip()
+    index = layout.title_index
+    if index < 0:
+        h1 = [
+            i
+            for i, block in enumerate(blocks)
+            if block.kind == "heading" and block.level == 1 and block.depth == 0
+        ]
+        index = h1[0] if len(h1) == 1 else -1
+    if index < 0:
+        return None
+    text = blocks[index].text.strip()
+    found = find_date(text)
+    if found is not None:
+        text = without_date(text, found)
+    return undecorated(text).rstrip(":： ") or None
+
+
+def _single_date(
+    blocks: list[Block], layout: Layout, year: int | None, day_first: bool
+) -> date | None:
+    """The date a one-note file writes for itself: in its title heading, in a label line
+    near its top (`日期：2025-11-03`, `**Date:** …`), or opening its first line."""
+    candidates = []
     if layout.title_index >= 0:
-        return blocks[layout.title_index].text.strip()
+        candidates.append((blocks[layout.title_index].text, False))
+    for block in [b for b in blocks if b.footnote is None][:4]:
+        if block.kind in ("para", "heading"):
+            for line in block.text.split("\n")[:4]:
+                candidates.append((line, True))
+    for text, at_start in candidates:
+        label = _LABEL.match(text) if at_start else None
+        rest = text[label.end() :] if label else text
+        found = find_date(rest, year=year, day_first=day_first, at_start=at_start)
+        if found is not None:
+            return found.day
     return None
+
+
+_LABEL = re.compile(r"^[*_]{0,2}[^\W\d_][^:：\n]{0,30}?[*_]{0,2}\s?[:：][*_]{0,2}\s*")
 
 
 def _name_title(source: str) -> str:
@@ -310,7 +394,11 @@ def parse_source(src: SourceText) -> ParsedFile:
     footnotes = _footnotes(src.source, blocks, lines, warnings)
     forced = _forced_layout(src.source, front_matter, warnings)
     has_title = isinstance(front_matter.get("title"), (str, int, float))
-    layout = detect(blocks, has_title, forced, _file_year(src.source, front_matter))
+    year = _file_year(src.source, front_matter, blocks)
+    day_first = slash_dates_day_first(block.text[:40] for block in blocks[:400])
+    blocks = split_lines(blocks, _dated_line_starts(blocks, year, day_first))
+    one_note, note_day = _one_note(src.source, front_matter)
+    layout = detect(blocks, has_title, forced, year, one_note=one_note)
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
     file_tags = front_matter_tags(front_matter)
@@ -325,9 +413,7 @@ def parse_source(src: SourceText) -> ParsedFile:
         day = seg.date
         title = seg.title or _title_from(blocks, seg)
         if layout.name == SINGLE:
-            day = _as_date(front_matter.get("date")) or filename_date(
-                PurePosixPath(src.source).stem
-            )
+            day = note_day or _single_date(blocks, layout, year, layout.day_first)
             title = file_title or _name_title(src.source)
         if not title:
             title = day.isoformat() if day else _name_title(src.source)

@@ -36,6 +36,8 @@ ALT = "alt"
 LINK_URL = "linkurl"
 """A URL written as the text of a Markdown link: not prose, not a link of its own."""
 BREAK = "break"
+CELL = "cell"
+"""The boundary between two cells of a table row (its text is ` | `)."""
 
 Piece = tuple[str, str, int]
 
@@ -63,7 +65,8 @@ class Block:
     """One leaf block of the document."""
 
     kind: str
-    """heading, para, item, code, table, html or rule."""
+    """heading, para, item, code, row (of a table; `level` 1 for the header row), html
+    or rule."""
     line: int
     end_line: int
     level: int = 0
@@ -79,7 +82,8 @@ class Block:
     """Code or HTML source."""
     footnote: str | None = None
     """Label of the footnote definition this block belongs to."""
-    quote: bool = False
+    quote: int = 0
+    """How many block quotes the block stands in (0: none)."""
     item: int = -1
     """Index (in the block list) of the list item this block belongs to."""
     parent: int = -1
@@ -106,6 +110,16 @@ class Block:
         if self.cached_text is None:
             self.cached_text = "".join(text for _, text, _ in self.pieces).strip()
         return self.cached_text
+
+    def cells(self) -> list[str]:
+        """A table row's cells as plain text (other blocks: one cell, their text)."""
+        cells: list[str] = [""]
+        for kind, text, _ in self.pieces:
+            if kind == CELL:
+                cells.append("")
+            elif kind != BREAK:
+                cells[-1] += text
+        return [cell.strip() for cell in cells]
 
     def prose(self) -> str:
         """Only the prose pieces: no code, math or URLs."""
@@ -206,7 +220,7 @@ def parse_blocks(text: str) -> list[Block]:
 
     def open_block(kind: str, start: int, **extra: Any) -> Block:
         block = Block(kind, line_of(start), line_of(start), footnote=footnote, **extra)
-        block.quote = quote_depth > 0
+        block.quote = quote_depth
         if items:
             block.item = items[-1]
             block.depth = len(items)
@@ -311,13 +325,12 @@ def parse_blocks(text: str) -> list[Block]:
                 current = open_block("html", start)
                 in_html = True
             elif tag == "Table":
-                current = open_block("table", start)
+                current = None
             elif tag in ("TableRow", "TableHead"):
-                if current is not None and current.pieces:
-                    current.pieces.append((BREAK, "\n", line_of(start) - 1))
+                current = open_block("row", start, level=1 if tag == "TableHead" else 0)
             elif tag == "TableCell":
-                if current is not None and current.pieces and current.pieces[-1][0] != BREAK:
-                    current.pieces.append((TEXT, " | ", line_of(start)))
+                if current is not None and current.pieces:
+                    current.pieces.append((CELL, " | ", line_of(start)))
             elif tag in ("Link", "Image"):
                 autolink = payload.get("link_type") in ("Autolink", "Email")
                 link_stack.append(
@@ -334,7 +347,13 @@ def parse_blocks(text: str) -> list[Block]:
                     item_has_text[-1] = True
         elif key == "End":
             tag = value if isinstance(value, str) else next(iter(value))
-            if tag in ("Paragraph", "Heading", "CodeBlock", "HtmlBlock", "Table"):
+            if tag in ("TableRow", "TableHead"):
+                if current is not None:
+                    close_block(current, span["end"])
+                current = None
+            elif tag == "Table":
+                current = blocks[items[-1]] if items else None
+            elif tag in ("Paragraph", "Heading", "CodeBlock", "HtmlBlock"):
                 if current is not None:
                     close_block(current, span["end"])
                 in_code = in_html = False
@@ -386,3 +405,52 @@ def parse_blocks(text: str) -> list[Block]:
             if current is not None and not html_comment:
                 current.footnote_refs.append(str(value))
     return blocks
+
+
+def split_lines(blocks: list[Block], starts: dict[int, list[int]]) -> list[Block]:
+    """`blocks` with some paragraphs cut into pieces: `starts` maps a paragraph's index to
+    the lines where a new piece begins (its first line always does).
+
+    A log written as dated lines often keeps several entries in one paragraph
+    (`11.7. met the group` / `16.7. fixed the URLs`); each line is then its own block.
+    Indexes held by blocks (`item`, `parent`) are moved along.
+    """
+    if not starts:
+        return blocks
+    result: list[Block] = []
+    moved: dict[int, int] = {}
+    for index, block in enumerate(blocks):
+        moved[index] = len(result)
+        cuts = sorted({block.line, *starts.get(index, [])})
+        if len(cuts) < 2:
+            result.append(block)
+            continue
+        bounds = [*cuts[1:], block.end_line + 1]
+        for first, stop in zip(cuts, bounds, strict=True):
+            pieces = [p for p in block.pieces if first <= p[2] < stop]
+            while pieces and pieces[0][0] == BREAK:
+                pieces.pop(0)
+            while pieces and pieces[-1][0] == BREAK:
+                pieces.pop()
+            part = Block(
+                block.kind,
+                first,
+                stop - 1,
+                footnote=block.footnote,
+                quote=block.quote,
+                item=block.item,
+                depth=block.depth,
+                pieces=pieces,
+                links=[link for link in block.links if first <= link.line < stop],
+                footnote_refs=list(block.footnote_refs) if first == block.line else [],
+                has_prose=any(kind == TEXT and text.strip() for kind, text, _ in pieces),
+                math=any(kind == MATH for kind, _, _ in pieces),
+            )
+            part.has_unstruck_prose = part.has_prose and block.has_unstruck_prose
+            result.append(part)
+    for block in result:
+        if block.item >= 0:
+            block.item = moved.get(block.item, block.item)
+        if block.parent >= 0:
+            block.parent = moved.get(block.parent, block.parent)
+    return result

@@ -176,7 +176,17 @@ _FULL: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("yy", re.compile(r"(?<![\d.])(?P<yy>\d{2})\.(?P<m>\d{2})\.(?P<d>\d{2})(?![\d.])")),
+    (
+        "month-year",
+        re.compile(r"(?<![\w])" + _MONTH + r",?\s{1,3}" + _Y4 + r"(?![\d])", _F),
+    ),
+    (
+        "ym",
+        re.compile(r"(?<![\d./-])" + _Y4 + r"(?P<s>[-/])(?P<m>0?[1-9]|1[0-2])(?![\d./-])"),
+    ),
 ]  # fmt: skip
+_MONTH_OF = {"month-year", "ym"}
+"""A month alone (`2023-11`, `March 2024`): dated by its first day, the range its last."""
 # Forms without a year: read only when the caller knows the year.
 _PARTIAL: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -202,9 +212,18 @@ _PARTIAL: list[tuple[str, re.Pattern[str]]] = [
     ("md", re.compile(r"(?<![\d./:,-])(?P<m>\d{1,2})(?P<s>[-/])(?P<d>\d{1,2})(?![\d/:,-])")),
     ("dm-dot", re.compile(r"(?<![\d.,])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?![\d])")),
     ("md-dot", re.compile(r"(?<![\d.,])(?P<m>\d{2})\.(?P<d>\d{2})(?![\d.,])")),
+    (
+        "month",
+        re.compile(
+            r"(?<![\w])(?P<mon>"
+            + _alternatives(word for word in MONTHS if len(word) >= 4)
+            + r")(?=\s{0,3}(?:$|[(:：\-–—|,]))",
+            _F,
+        ),
+    ),
 ]  # fmt: skip
 _PARTIAL_NAMES = {name for name, _ in _PARTIAL}
-_NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot"}
+_NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
 
@@ -270,6 +289,14 @@ def _read(
     if form == "yy":
         found = _make(2000 + int(g["yy"] or 0), int(g["m"] or 0), int(g["d"] or 0))
         return (found, None, False) if found else None
+    if form in _MONTH_OF or form == "month":
+        y = int(g["y"] or 0) if form in _MONTH_OF else (year or 0)
+        month = MONTHS[(g["mon"] or "").casefold()] if g.get("mon") else int(g.get("m") or 0)
+        opening = _make(y, month, 1)
+        if opening is None:
+            return None
+        following = date(opening.year + opening.month // 12, opening.month % 12 + 1, 1)
+        return opening, following - timedelta(days=1), False
     if form in _PARTIAL_NAMES:
         if year is None:
             return None
@@ -352,8 +379,12 @@ def find_date(
         if after is not None and (after.group("wd") or after.group("wd1")):
             weekday = _weekday_of(after.group("wd") or after.group("wd1"))
             end = after.end()
-        if form == "yy" and weekday != day.weekday():
-            continue  # `24.03.04` is a date only when its weekday says which one
+        if form == "yy" and weekday is None:
+            continue  # `24.03.04` is a date only when a weekday beside it says so
+        if form == "dmy" and weekday is not None and weekday != day.weekday():
+            other = _make(day.year, day.day, day.month)
+            if other is not None and other.weekday() == weekday:
+                day, swapped = other, True  # `04/11/2025 (Tuesday)`: the weekday decides
         if until is None and _ranges:
             until, end = _range_end(text, end, day, year, day_first)
         time = _TIME_ONLY.match(text, end)
@@ -363,9 +394,16 @@ def find_date(
     return None
 
 
+_NUMBERED = re.compile(r"[^\W\d_]{2,20}\s?\d{1,3}$")
+
+
 def _numbers_may_be_date(before: str) -> bool:
     stripped = before.rstrip()
-    return _only_decoration(stripped) or stripped.endswith((":", "：", "(", "（", "|"))
+    return (
+        _only_decoration(stripped)
+        or stripped.endswith((":", "：", "(", "（", "|"))
+        or _NUMBERED.search(stripped) is not None
+    )
 
 
 def _only_decoration(text: str) -> bool:

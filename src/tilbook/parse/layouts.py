@@ -1,42 +1,155 @@
 """Which layout a file uses, and where its entries start.
 
-Layouts are recognised from general signals only: headings that are dates,
-headings followed by a line that is only a date, numbered lesson headings,
-repeated topic headings, or none of these (one note per file).
+Layouts are recognised from general signals only, in this order:
+
+1. **dated headings**: at one heading level, most headings hold a date (anywhere
+   in the heading: `## 2024-03-14`, `## Day 12: March 3, 2019`, `### Lecture 2
+   (Feb 8)`), or are followed by a line that is one (`### Day 3:` then
+   `March 5, 2024`) or by a label line giving it (`**Date:** 05.03.2024`). When
+   those headings repeat a few names (`🧩 ML library`), they are categories and
+   the layout is **category-dated**.
+2. **dated list items**, **dated lines** or **dated table rows**: items at one
+   depth, lines (even inside one paragraph) or table rows that open with a date.
+3. **lessons**: numbered headings (`Lesson 3`, `Week 2`, `第3回`, `3주차`, `Lektion 4`).
+4. **one note per file**: a date in the file name or the front matter, a lone
+   heading of a period (`# Week 10 report`), a note whose sections are prompts
+   (`### What did I learn?`), or no repeated headings at all.
+5. **sections**: topic notes, one entry per heading of the shallowest repeated level.
+
+How sure the choice is, and what looked ambiguous, is kept with the layout
+(`Layout.confidence`, `Layout.doubts`) for `tilbook inspect`.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from tilbook.parse.blocks import ENTRY_MARKER, Block
 from tilbook.parse.dates import (
-    date_prefix,
-    month_day_prefix,
+    DateMatch,
+    find_date,
     only_date,
     slash_dates_day_first,
+    without_date,
     year_in,
 )
 
 DATED = "dated-headings"
 CATEGORY = "category-dated"
+DATED_LIST = "dated-list"
+DATED_LINES = "dated-lines"
+DATED_TABLE = "dated-table"
 LESSONS = "lessons"
 SECTIONS = "sections"
 SINGLE = "single-note"
 
+K = TypeVar("K")
+
+# A numbered lesson, week, day or session, in the languages learners write in.
+_NUMBER = r"(?:\d{1,3}(?:\s?[-~–]\s?\d{1,3})?|[一二三四五六七八九十百]{1,4})"
+_LESSON_WORDS = (
+    r"lesson|lessons|lec|lecture|week|wk|day|chapter|ch|session|module|unit|class|part|"
+    r"sprint|lektion|vorlesung|woche|tag|kapitel|sitzung|einheit|leçon|lecon|cours|semaine|"
+    r"jour|chapitre|séance|seance|lección|leccion|clase|semana|día|dia|capítulo|capitulo|"
+    r"sesión|sesion|aula|lezione|settimana|giorno|capitolo|les|college|viikko|luento|"
+    r"päivä|paiva|entry|eintrag|entrée|entree|entrada|voce"
+)
 _LESSON = re.compile(
-    r"^(?:(?:lesson|week|day|lecture|lec|chapter|session|module|unit|class|part|wk)\.?\s*#?"
-    r"(?P<n1>\d{1,3})|(?P<n2>\d{1,3})\s*(?:주차|강|일차|회차|일째)|(?P<n3>\d{1,3}))"
-    r"(?:\s*(?:[:.\-–—)|]\s*|\s+)(?P<title>\S.*))?$",
+    r"^(?:(?:(?:" + _LESSON_WORDS + r")\.?\s?#?" + _NUMBER + r"|(?P<bare>\d{1,3}))"
+    + r"(?:\s{0,3}(?:[:.\-–—)|：]\s{0,3}|\s)(?P<title>\S.*))?"
+    + r"|(?:第\s?" + _NUMBER + r"\s?[课課讲講回天周週章节節次期]"
+    + r"|" + _NUMBER + r"\s?(?:주차|강|일차|회차|일째|장|회|課|回目|日目|週目))"
+    + r"\s{0,3}[:.\-–—)|：]?\s{0,3}(?P<cjk_title>.*))$",
     re.IGNORECASE,
+)  # fmt: skip
+_DECORATION = re.compile(
+    r"^(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3\u2705\u2714"
+    r"\u2611\u274C\u2B50]|:[a-z0-9_+\-]{1,30}:|\s)+"
 )
-_MARKER = ENTRY_MARKER
-_EMOJI_PREFIX = re.compile(
-    r"^(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]|\s)+"
+"""Emoji, check marks and `:shortcodes:` before a heading's words."""
+_LABEL_LINE = re.compile(
+    r"^[*_]{0,2}(?P<label>[^\W\d_][^:：\n]{0,30}?)[*_]{0,2}\s?[:：][*_]{0,2}\s*"
 )
+"""A short label and its colon opening a line (`**Date:** …`, `日期：…`)."""
+
+
+MAX_TITLE = 120
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
+_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`'s first line, for use as a title."""
+    line = text.strip().split("\n", 1)[0].strip()
+    for match in _SENTENCE_END.finditer(line):
+        before = line[: match.start()]
+        if match.group() == "." and (
+            before.lower().endswith(_ABBREVIATIONS)
+            or (
+                before[-1:].isdigit()
+                and match.end() < len(line)
+                and line[match.end() : match.end() + 1].isdigit()
+            )
+        ):
+            continue
+        line = before if match.group() in ".。" else line[: match.end()]
+        break
+    line = line.strip().rstrip(":：").rstrip()
+    if len(line) > MAX_TITLE:
+        cut = line[: MAX_TITLE - 1]
+        space = cut.rfind(" ")
+        line = (cut[:space] if space > MAX_TITLE // 2 else cut).rstrip(" ,;:-") + "…"
+    return line
+
+
+_TRAILING_DECORATION = re.compile(
+    r"(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]|"
+    r":[a-z0-9_+\-]{1,30}:|\s)+$"
+)
+_PLACEHOLDER = re.compile(r"\?{2,}\s?[|:：\-–]?\s?")
+"""`???` in a template stub (`## ??? | Day 4`): not words of the title."""
+
+
+def undecorated(text: str) -> str:
+    """A heading's words without emoji, check marks, shortcodes and emphasis around them."""
+    text = _DECORATION.sub("", text.strip())
+    return _TRAILING_DECORATION.sub("", text).strip().strip("*_").strip()
+
+
+def without_dates(text: str) -> str:
+    """`text` with every date taken out (with or without a year), tidied."""
+    for _ in range(4):
+        found = find_date(text, year=2000)
+        if found is None:
+            break
+        text = without_date(text, found)
+    return text
+
+
+def _plain_title(text: str) -> str | None:
+    title = _PLACEHOLDER.sub("", undecorated(without_dates(text))).strip().rstrip(":： ")
+    return title if any(char.isalpha() for char in title) else None
+
+
+def lesson_heading(text: str) -> re.Match[str] | None:
+    return _LESSON.match(undecorated(text))
+
+
+@dataclass(slots=True)
+class Opened:
+    """What a block that opens an entry says: its date and the title left beside it."""
+
+    day: date | None
+    until: date | None = None
+    title: str | None = None
+    date_line: int = -1
+    """Index of the block under a heading that holds its date, if the heading does not."""
+    weekday_disagrees: bool = False
 
 
 @dataclass(slots=True)
@@ -45,11 +158,15 @@ class Layout:
     reason: str
     level: int = 0
     title_index: int = -1
-    """Index of the heading that is the document title (sections), if any."""
-    dates: dict[int, tuple[date, str]] = field(default_factory=dict)
-    """Headings that are dates: block index → (date, the words after it)."""
+    """Index of the heading that is the document title, if any."""
+    opened: dict[int, Opened] = field(default_factory=dict)
+    """Blocks that open an entry: block index → what it says."""
     day_first: bool = False
     """The file writes `NN/NN/YYYY` dates day first."""
+    confidence: float = 1.0
+    """How sure the choice is, 0 to 1."""
+    doubts: list[str] = field(default_factory=list)
+    """What looked ambiguous, for `tilbook inspect`."""
 
 
 @dataclass(slots=True)
@@ -67,21 +184,32 @@ class Segment:
     blocks: list[int] = field(default_factory=list)
     marker: bool = False
     date_line: int = -1
-    """Index of the block that is the entry's date line (category-dated), if any."""
+    """Index of the block that is the entry's date line, if any."""
     other: bool = False
     """Opened by a heading that is not of the layout's kind (`## References` in a dated log)."""
+    until: datetime.date | None = None
+    dated: bool = False
+    """Opened by a list item, line or table row that starts with its date."""
 
 
 def _headings(blocks: list[Block]) -> list[int]:
+    """The headings that may structure a file (in block quotes and list items too), but not
+    a bold label above a `---` rule, which CommonMark reads as a heading."""
     return [
         index
         for index, block in enumerate(blocks)
-        if block.kind == "heading" and block.depth == 0 and not block.quote
+        if block.kind == "heading" and block.footnote is None and not _label_over_rule(block)
     ]
 
 
-def lesson_heading(text: str) -> re.Match[str] | None:
-    return _LESSON.match(text.strip().strip("*_").strip())
+def _label_over_rule(block: Block) -> bool:
+    text = block.text.strip()
+    return block.setext and block.level == 2 and text.rstrip("*_ ").endswith((":", "："))
+
+
+def _key(block: Block) -> tuple[int, int]:
+    """Headings are compared by level within the same depth of block quotes."""
+    return block.level, block.quote
 
 
 def is_marker(block: Block) -> bool:
@@ -92,11 +220,11 @@ def is_marker(block: Block) -> bool:
         return False
     if block.kind not in ("para", "item") or block.footnote is not None:
         return False
-    return bool(_MARKER.match(block.text))
+    return bool(ENTRY_MARKER.match(block.text))
 
 
 def strip_marker(text: str) -> str:
-    return _MARKER.sub("", text, count=1).strip()
+    return ENTRY_MARKER.sub("", text, count=1).strip()
 
 
 def _next_content(blocks: list[Block], index: int) -> int:
@@ -108,8 +236,27 @@ def _next_content(blocks: list[Block], index: int) -> int:
     return -1
 
 
+def _first_line(block: Block) -> str:
+    return block.text.split("\n", 1)[0]
+
+
+def _title_of(text: str, found: DateMatch) -> str | None:
+    """What a heading says besides its date; None when that is only a label (`TIL:`)."""
+    rest = without_date(text, found)
+    before = undecorated(text[: found.start]).rstrip()
+    if not rest:
+        return None
+    if (
+        before.endswith((":", "："))
+        and rest == before.rstrip(":： ")
+        and not any(char.isdigit() for char in rest)
+    ):
+        return None
+    return rest
+
+
 def category_date(
-    blocks: list[Block], index: int, *, day_first: bool = False
+    blocks: list[Block], index: int, *, day_first: bool = False, year: int | None = None
 ) -> tuple[date, int] | None:
     """The date on the line right after heading `index`, if that line is only a date.
 
@@ -121,17 +268,39 @@ def category_date(
     following = blocks[position]
     if following.kind != "para" or following.depth != 0:
         return None
-    found = only_date(following.text.split("\n", 1)[0], day_first=day_first)
+    found = only_date(_first_line(following), day_first=day_first, year=year)
     return (found, position) if found else None
 
 
-def _best_level(levels: Counter[int], totals: Counter[int]) -> tuple[int, int] | None:
-    """The heading level where a signal is strongest, if strong enough to be the layout.
+def _label_date(
+    blocks: list[Block], index: int, *, day_first: bool, year: int | None
+) -> tuple[DateMatch, int] | None:
+    """A `Date: …` label line among the first lines under heading `index`."""
+    position = index
+    for _ in range(2):
+        position = _next_content(blocks, position)
+        if position < 0:
+            return None
+        block = blocks[position]
+        if block.kind == "heading" or block.depth > 1:
+            return None
+        for line in block.text.split("\n")[:4]:
+            label = _LABEL_LINE.match(line)
+            if label is None:
+                continue
+            found = find_date(line[label.end() :], day_first=day_first, year=year, at_start=True)
+            if found is not None:
+                return found, position
+    return None
 
-    A signal counts at a level when at least half of that level's headings
-    carry it, and either two or more do or it is the level's only heading.
+
+def _best_level(levels: Counter[K], totals: Counter[K]) -> tuple[K, int] | None:
+    """The level where a signal is strongest, if strong enough to be the layout.
+
+    A signal counts at a level when at least half of that level's blocks carry
+    it, and either two or more do or it is the level's only block.
     """
-    best: tuple[int, int] | None = None
+    best: tuple[K, int] | None = None
     for level, count in sorted(levels.items()):
         total = totals[level]
         if count * 2 < total or (count < 2 and count != total):
@@ -143,32 +312,100 @@ def _best_level(levels: Counter[int], totals: Counter[int]) -> tuple[int, int] |
 
 def heading_dates(
     blocks: list[Block], headings: list[int], file_year: int | None, *, day_first: bool = False
-) -> dict[int, tuple[date, str]]:
-    """The headings that are dates, with the words after the date.
+) -> dict[int, Opened]:
+    """The headings that carry a date (in their words, on the line under them, or in a
+    `Date:` label line), with the title left beside it.
 
-    A heading with a month and day but no year (`### Mar 3`, `### 03-14`) takes
-    the year of the nearest enclosing heading that names one (`## 2024`,
-    `# TIL 2024`), else the file's own year (front matter, title, file name).
+    A date without a year (`### Mar 3`, `### 03-14`) takes the year of the nearest
+    enclosing heading that names one (`## 2024`, `# TIL 2024`), else the file's.
     """
-    found: dict[int, tuple[date, str]] = {}
+    found: dict[int, Opened] = {}
     years: list[tuple[int, int]] = []  # (level, year) of enclosing headings
     for index in headings:
         block = blocks[index]
         while years and years[-1][0] >= block.level:
             years.pop()
-        full = date_prefix(block.text, day_first=day_first)
-        if full is not None:
-            found[index] = full
-            continue
         year = years[-1][1] if years else file_year
-        partial = month_day_prefix(block.text, year) if year else None
-        if partial is not None:
-            found[index] = partial
+        text = block.text
+        match = find_date(text, year=year, day_first=day_first)
+        if match is not None:
+            found[index] = Opened(
+                match.day,
+                match.until,
+                _title_of(text, match),
+                weekday_disagrees=match.weekday_agrees is False,
+            )
             continue
-        named = year_in(block.text)
+        under = category_date(blocks, index, day_first=day_first, year=year)
+        if under is not None:
+            found[index] = Opened(under[0], None, _plain_title(text), under[1])
+            continue
+        labelled = _label_date(blocks, index, day_first=day_first, year=year)
+        if labelled is not None:
+            found[index] = Opened(labelled[0].day, labelled[0].until, _plain_title(text))
+            continue
+        named = year_in(text)
         if named is not None:
             years.append((block.level, named))
     return found
+
+
+def _opening_date(block: Block, year: int | None, day_first: bool) -> tuple[DateMatch, str] | None:
+    """A date opening a list item, a line or a table row, and the text after it."""
+    if block.kind == "row":
+        cells = block.cells()
+        for cell in cells:
+            found = find_date(cell, year=year, day_first=day_first, at_start=True)
+            if found is not None and not without_date(cell, found):
+                described = [text for text in cells if _describes(text, year)]
+                return found, first_sentence(max(described, key=len)) if described else ""
+        return None
+    text = _first_line(block)
+    found = find_date(text, year=year, day_first=day_first, at_start=True)
+    if found is None:
+        return None
+    rest = without_date(text, found)
+    return found, first_sentence(rest) if rest else ""
+
+
+def _describes(cell: str, year: int | None) -> bool:
+    """Whether a table cell says what happened (words, not a date, number or mark)."""
+    if find_date(cell, year=year or 2000) is not None:
+        return False
+    words = [word for word in cell.split() if any(char.isalpha() for char in word)]
+    wide = sum(1 for char in cell if ord(char) > 0x2E80 and char.isalpha())
+    return len(words) >= 2 or wide >= 3
+
+
+def _dated_blocks(
+    blocks: list[Block], year: int | None, day_first: bool
+) -> dict[str, dict[int, tuple[DateMatch, str]]]:
+    """Items, lines and table rows that open with a date, by kind."""
+    found: dict[str, dict[int, tuple[DateMatch, str]]] = {"item": {}, "line": {}, "row": {}}
+    for index, block in enumerate(blocks):
+        if block.footnote is not None:
+            continue
+        kind = {"item": "item", "para": "line", "row": "row"}.get(block.kind)
+        if kind is None or (kind == "line" and block.depth) or (kind == "row" and block.level):
+            continue
+        opened = _opening_date(block, year, day_first)
+        if opened is not None:
+            found[kind][index] = opened
+    return found
+
+
+def _names(blocks: list[Block], indexes: list[int]) -> bool:
+    """Whether headings look like category names: short, and not numbered (`Day 3:`)."""
+    short = sum(1 for i in indexes if len(undecorated(blocks[i].text).split()) <= 4)
+    numbered = sum(1 for i in indexes if lesson_heading(blocks[i].text) is not None)
+    return short * 2 > len(indexes) and numbered * 2 <= len(indexes)
+
+
+def _repeated_names(blocks: list[Block], indexes: list[int]) -> bool:
+    """Whether headings repeat a few names (categories) rather than each saying its own."""
+    names = Counter(undecorated(blocks[i].text).casefold() for i in indexes)
+    repeated = sum(count for count in names.values() if count > 1)
+    return len(indexes) >= 3 and repeated * 2 >= len(indexes)
 
 
 def detect(
@@ -176,85 +413,216 @@ def detect(
     front_matter_title: bool,
     forced: str | None = None,
     file_year: int | None = None,
+    *,
+    one_note: str | None = None,
 ) -> Layout:
-    """Decide the layout of a file from its blocks."""
+    """Decide the layout of a file from its blocks.
+
+    `one_note` names a reason the file is one note (a date in its name or front
+    matter), used when no entry structure is dated.
+    """
     headings = _headings(blocks)
-    totals = Counter(blocks[index].level for index in headings)
     day_first = slash_dates_day_first(
         [blocks[i].text for i in headings]
-        + [b.text for b in blocks if b.kind == "para" and b.depth == 0 and len(b.text) < 40]
+        + [_first_line(b) for b in blocks if b.kind in ("para", "item", "row")]
     )
     dates = heading_dates(blocks, headings, file_year, day_first=day_first)
-    dated: Counter[int] = Counter()
-    category: Counter[int] = Counter()
-    lessons: Counter[int] = Counter()
-    for index in headings:
-        block = blocks[index]
-        text = block.text
-        if index in dates:
-            dated[block.level] += 1
-        elif category_date(blocks, index, day_first=day_first) is not None:
-            category[block.level] += 1
-        elif lesson_heading(text) is not None:
-            lessons[block.level] += 1
+    if forced == SINGLE:
+        reason = "set in front matter (tilbook: layout)"
+        return _single(blocks, headings, front_matter_title, reason)
 
-    candidates: dict[str, tuple[int, int] | None] = {
-        DATED: _best_level(dated, totals),
-        CATEGORY: _best_level(category, totals),
-        LESSONS: _best_level(lessons, totals),
-    }
-    if forced in candidates and candidates[forced] is None:
-        fallback = max(dated, default=None) if forced == DATED else None
-        if fallback is None:
-            forced = None
-    if forced in candidates:
-        found = candidates[forced]
-        level = found[0] if found else 2
-        return Layout(forced, "set in front matter (tilbook: layout)", level, dates=dates)
-
-    dated_found, category_found = candidates[DATED], candidates[CATEGORY]
-    if forced in (SECTIONS, SINGLE):
-        dated_found = category_found = candidates[LESSONS] = None
-    if dated_found and (category_found is None or dated_found[1] >= category_found[1]):
-        level, count = dated_found
-        return Layout(DATED, f"{count} headings at level {level} are dates", level, dates=dates)
-    if category_found:
-        level, count = category_found
-        return Layout(
-            CATEGORY,
-            f"{count} headings at level {level} are followed by a date line",
-            level,
-            day_first=day_first,
-        )
-    lessons_found = candidates[LESSONS]
-    if lessons_found and lessons_found[1] >= 2:
-        level, count = lessons_found
-        return Layout(LESSONS, f"{count} headings at level {level} are numbered lessons", level)
-
-    title_index = -1
-    h1 = [index for index in headings if blocks[index].level == 1]
-    if (len(h1) == 1 and not front_matter_title) or (
-        len(h1) == 1 and front_matter_title and h1[0] == headings[0]
+    heading_layout = None
+    if forced not in (SECTIONS, LESSONS):
+        heading_layout = _dated_headings(blocks, headings, dates, forced, day_first)
+    dated_blocks: dict[str, dict[int, tuple[DateMatch, str]]] = {}
+    chosen = None
+    if forced not in (SECTIONS, LESSONS) and (
+        heading_layout is None or len(heading_layout.opened) < 2
     ):
-        title_index = h1[0]
-    repeated = Counter(blocks[index].level for index in headings if index != title_index)
+        dated_blocks = _dated_blocks(blocks, file_year, day_first)
+        chosen = _best_dated_blocks(blocks, dated_blocks)
+    if chosen is not None:
+        return _dated_block_layout(chosen, dated_blocks, day_first)
+    if heading_layout is not None:
+        return heading_layout
+
+    title_index = _title_heading(blocks, headings, front_matter_title)
+    if forced != SECTIONS and one_note and forced != LESSONS:
+        return _single(blocks, headings, front_matter_title, one_note)
+    lessons: Counter[tuple[int, int]] = Counter()
+    for index in headings:
+        if index not in dates and lesson_heading(blocks[index].text) is not None:
+            lessons[_key(blocks[index])] += 1
+    totals = Counter(_key(blocks[index]) for index in headings)
+    lessons_found = _best_level(lessons, totals)
+    if forced != SECTIONS and lessons_found and lessons_found[1] >= 2:
+        (level, _), count = lessons_found
+        layout = Layout(LESSONS, f"{count} headings at level {level} are numbered lessons", level)
+        _judge(layout, count, totals[lessons_found[0]])
+        return layout
+
+    plain = [i for i in headings if not blocks[i].quote]
+    repeated = Counter(blocks[index].level for index in plain if index != title_index)
     levels = sorted(level for level, count in repeated.items() if count > 1)
     if forced == SECTIONS and not levels and repeated:
         levels = [min(repeated)]
-    if levels and forced != SINGLE:
+    if levels and forced != SECTIONS:
+        at_level = [i for i in plain if blocks[i].level == levels[0] and i != title_index]
+        prompts = sum(1 for i in at_level if undecorated(blocks[i].text).endswith(("?", "？")))
+        if prompts * 2 >= len(at_level):
+            reason = "its section headings are prompts (?)"
+            return _single(blocks, headings, front_matter_title, reason)
+        if title_index >= 0 and lesson_heading(blocks[title_index].text) is not None:
+            reason = "its title names one period (a week, a day)"
+            return _single(blocks, headings, front_matter_title, reason)
+    if levels:
         level = levels[0]
-        return Layout(
-            SECTIONS,
-            f"{repeated[level]} topic headings at level {level}",
-            level,
-            title_index,
+        reason = (
+            "set in front matter (tilbook: layout)"
+            if forced == SECTIONS
+            else f"{repeated[level]} topic headings at level {level}"
         )
-    reason = (
-        "set in front matter (tilbook: layout)"
-        if forced == SINGLE
-        else ("no dated, numbered or repeated headings: one note")
+        layout = Layout(SECTIONS, reason, level, title_index)
+        layout.confidence = 0.7
+        return layout
+    return _single(
+        blocks, headings, front_matter_title, "no dated, numbered or repeated headings: one note"
     )
-    return Layout(SINGLE, reason, 0, h1[0] if h1 else -1)
+
+
+def _dated_headings(
+    blocks: list[Block],
+    headings: list[int],
+    dates: dict[int, Opened],
+    forced: str | None,
+    day_first: bool,
+) -> Layout | None:
+    """The dated-headings (or category-dated) layout, when one heading level is dated.
+
+    Headings of that level before its first dated one (`## Ideas`, `## How to use
+    this log`) are the preamble's and do not count against it.
+    """
+    first_dated: dict[tuple[int, int], int] = {}
+    for index in headings:
+        if index in dates:
+            first_dated.setdefault(_key(blocks[index]), index)
+    dated: Counter[tuple[int, int]] = Counter(_key(blocks[i]) for i in headings if i in dates)
+    totals: Counter[tuple[int, int]] = Counter(
+        _key(blocks[i])
+        for i in headings
+        if _key(blocks[i]) in first_dated and i >= first_dated[_key(blocks[i])]
+    )
+    best = _best_level(dated, totals)
+    if best is None and forced in (DATED, CATEGORY) and dated:
+        best = max(dated.items(), key=lambda item: item[1])
+    if best is None:
+        return None
+    key, count = best
+    level = key[0]
+    at_level = [i for i in headings if _key(blocks[i]) == key and i in dates]
+    under_lines = [i for i in at_level if dates[i].date_line >= 0]
+    name = DATED
+    reason = f"{count} headings at level {level} hold a date"
+    if (
+        under_lines
+        and len(under_lines) * 2 >= len(at_level)
+        and (
+            _repeated_names(blocks, under_lines)
+            or _names(blocks, under_lines)
+            or forced == CATEGORY
+        )
+    ):
+        name = CATEGORY
+        reason = f"{count} headings at level {level} are followed by a date line"
+    layout = Layout(
+        name, reason, level, opened={i: dates[i] for i in at_level}, day_first=day_first
+    )
+    if forced is not None and forced not in (DATED, CATEGORY):
+        layout.doubts.append(f"front matter asks for {forced}, but the headings are dated")
+    _judge(layout, count, totals[key])
+    return layout
+
+
+def _judge(layout: Layout, count: int, total: int) -> None:
+    """How sure a heading-based layout is: share of the level's headings that fit."""
+    layout.confidence = round(min(1.0, 0.5 + 0.5 * count / max(total, 1)), 2)
+    others = total - count
+    if others:
+        layout.doubts.append(
+            f"{others} heading{'s' if others != 1 else ''} at level {layout.level} "
+            f"{'do' if others != 1 else 'does'} not fit ({layout.name})"
+        )
+
+
+def _best_dated_blocks(
+    blocks: list[Block], dated: dict[str, dict[int, tuple[DateMatch, str]]]
+) -> tuple[str, list[int]] | None:
+    """The kind (and for items, the depth) of block that most often opens with a date."""
+    options: list[tuple[int, int, str, list[int]]] = []
+    by_depth: dict[int, list[int]] = {}
+    for index in dated["item"]:
+        by_depth.setdefault(blocks[index].depth, []).append(index)
+    for depth, indexes in by_depth.items():
+        options.append((len(indexes), 3, f"item:{depth}", indexes))
+    rows = [i for i, (_, rest) in dated["row"].items() if rest]
+    options.append((len(dated["line"]), 2, "line", sorted(dated["line"])))
+    options.append((len(rows), 1, "row", rows))
+    options = [option for option in options if option[0] >= 2]
+    if not options:
+        return None
+    _, _, kind, indexes = max(options, key=lambda option: (option[0], option[1]))
+    return kind, sorted(indexes)
+
+
+def _dated_block_layout(
+    chosen: tuple[str, list[int]],
+    dated: dict[str, dict[int, tuple[DateMatch, str]]],
+    day_first: bool,
+) -> Layout:
+    kind, indexes = chosen
+    source = dated["item" if kind.startswith("item") else kind]
+    name, what = {
+        "line": (DATED_LINES, "lines open with a date"),
+        "row": (DATED_TABLE, "table rows hold a date"),
+    }.get(kind, (DATED_LIST, "list items open with a date"))
+    level = int(kind.split(":")[1]) if kind.startswith("item") else 0
+    opened = {
+        index: Opened(
+            source[index][0].day,
+            source[index][0].until,
+            source[index][1] or None,
+            weekday_disagrees=source[index][0].weekday_agrees is False,
+        )
+        for index in indexes
+    }
+    layout = Layout(name, f"{len(indexes)} {what}", level, opened=opened, day_first=day_first)
+    layout.confidence = 0.8 if len(indexes) >= 3 else 0.6
+    return layout
+
+
+def _title_heading(blocks: list[Block], headings: list[int], front_matter_title: bool) -> int:
+    """The heading that is the document's title: its one H1 (when it comes first, if the
+    front matter has a title too)."""
+    h1 = [index for index in headings if blocks[index].level == 1]
+    if len(h1) == 1 and (not front_matter_title or h1[0] == headings[0]):
+        return h1[0]
+    if not h1 and headings and not front_matter_title:
+        first = headings[0]
+        shallowest = min(blocks[i].level for i in headings)
+        if (
+            blocks[first].level == shallowest
+            and sum(1 for i in headings if blocks[i].level == shallowest) == 1
+        ):
+            return first
+    return -1
+
+
+def _single(
+    blocks: list[Block], headings: list[int], front_matter_title: bool, reason: str
+) -> Layout:
+    layout = Layout(SINGLE, reason, 0, _title_heading(blocks, headings, front_matter_title))
+    layout.confidence = 0.9 if "name" in reason or "front matter" in reason else 0.7
+    return layout
 
 
 def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[int], list[int]]:
@@ -264,36 +632,39 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
     opened nothing (an empty date heading before its markers, a `## References`
     holding only footnotes): entries end before them.
     """
-    preamble: list[int] = []
-    segments: list[Segment] = []
-    cuts: list[int] = []
     if layout.name == SINGLE:
         content = [i for i, b in enumerate(blocks) if b.footnote is None]
         if not content:
             return [], [], []
         first = layout.title_index if layout.title_index >= 0 else content[0]
-        opener = blocks[first].text.split("\n", 1)[0]
-        segments.append(Segment(content[0], blocks[first].line, opener, blocks=content))
-        return segments, [], []
+        opener = _first_line(blocks[first])
+        return [Segment(content[0], blocks[first].line, opener, blocks=content)], [], []
+    if layout.name in (DATED_LIST, DATED_LINES, DATED_TABLE):
+        return _segment_dated_blocks(blocks, layout)
 
+    preamble: list[int] = []
+    segments: list[Segment] = []
+    cuts: list[int] = []
     level = layout.level
     current: Segment | None = None
     for index, block in enumerate(blocks):
         if block.footnote is not None:
             continue
-        if (
+        opens = index in layout.opened or (
             block.kind == "heading"
-            and block.depth == 0
             and not block.quote
             and block.level <= level
             and index != layout.title_index
-        ):
+            and not _label_over_rule(block)
+        )
+        if opens:
             opened = _open(blocks, index, layout)
-            if current is None and opened.other:
-                # Headings before the first entry heading belong to the preamble.
+            if current is None and opened.other and not _holds_tasks(blocks, index):
+                # Headings before the first entry heading belong to the preamble, unless
+                # they hold tasks (a backlog above the days feeds the agenda).
                 preamble.append(index)
                 continue
-            if current is not None and current.other and not _has_content(blocks, current):
+            if current is not None and _empty(blocks, current):
                 cuts.append(segments.pop().line)
             current = opened
             segments.append(current)
@@ -306,12 +677,66 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
             if not day.marker and not _has_content(blocks, day):
                 cuts.append(segments.pop().line)
             current = Segment(
-                index, block.line, block.text.split("\n", 1)[0], day.date, marker=True
+                index, block.line, _first_line(block), day.date, marker=True, until=day.until
             )
             segments.append(current)
         current.blocks.append(index)
-    if current is not None and current.other and not _has_content(blocks, current):
+    if current is not None and _empty(blocks, current):
         cuts.append(segments.pop().line)
+    return segments, preamble, cuts
+
+
+def _empty(blocks: list[Block], segment: Segment) -> bool:
+    """An entry that says nothing: a stray heading, or a day heading made in advance."""
+    if segment.marker or _has_content(blocks, segment):
+        return False
+    return segment.other or (segment.date is not None and segment.title is None)
+
+
+def _holds_tasks(blocks: list[Block], index: int) -> bool:
+    """Whether the text right under heading `index` (to the next heading) holds task items."""
+    for block in blocks[index + 1 :]:
+        if block.kind == "heading":
+            return False
+        if block.task is not None:
+            return True
+    return False
+
+
+def _segment_dated_blocks(
+    blocks: list[Block], layout: Layout
+) -> tuple[list[Segment], list[int], list[int]]:
+    """Entries opened by dated items, lines or rows; headings are containers that end them."""
+    preamble: list[int] = []
+    segments: list[Segment] = []
+    cuts: list[int] = []
+    current: Segment | None = None
+    for index, block in enumerate(blocks):
+        if block.footnote is not None:
+            continue
+        if index in layout.opened:
+            opened = layout.opened[index]
+            current = Segment(
+                index,
+                block.line,
+                _first_line(block),
+                opened.day,
+                opened.title if block.kind == "row" else None,
+                blocks=[index],
+                until=opened.until,
+                dated=True,
+            )
+            segments.append(current)
+            continue
+        if current is None:
+            preamble.append(index)
+            continue
+        if block.kind == "heading" or (layout.name == DATED_TABLE and block.kind == "row"):
+            cuts.append(block.line)
+            current = None
+            preamble.append(index)
+            continue
+        current.blocks.append(index)
     return segments, preamble, cuts
 
 
@@ -319,7 +744,7 @@ def _has_content(blocks: list[Block], segment: Segment) -> bool:
     return any(
         blocks[i].kind not in ("heading", "rule", "html") and blocks[i].text.strip()
         for i in segment.blocks
-        if i != segment.start
+        if i not in (segment.start, segment.date_line)
     )
 
 
@@ -327,29 +752,33 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
     block = blocks[index]
     text = block.text.strip()
     heading = Segment(index, block.line, text, blocks=[index])
-    if layout.name == DATED and block.level == layout.level:
-        found = layout.dates.get(index)
-        if found is not None:
-            heading.date = found[0]
-            heading.title = found[1] or None
-            return heading
-    elif layout.name == CATEGORY and block.level == layout.level:
-        name = _EMOJI_PREFIX.sub("", text).strip()
+    opened = layout.opened.get(index)
+    if layout.name == DATED and opened is not None:
+        heading.date = opened.day
+        heading.until = opened.until
+        heading.title = opened.title
+        heading.date_line = opened.date_line
+        if opened.date_line >= 0:
+            heading.opener = f"{text}\n{_first_line(blocks[opened.date_line])}"
+        return heading
+    if layout.name == CATEGORY and block.level == layout.level:
+        name = undecorated(text)
         heading.category = name or text
-        found_date = category_date(blocks, index, day_first=layout.day_first)
-        if found_date is not None:
-            heading.date = found_date[0]
-            heading.date_line = found_date[1]
-            date_text = blocks[found_date[1]].text.split("\n", 1)[0]
-            heading.opener = f"{text}\n{date_text}"
+        if opened is not None:
+            heading.date = opened.day
+            heading.until = opened.until
+            heading.date_line = opened.date_line
+            if opened.date_line >= 0:
+                date_text = _first_line(blocks[opened.date_line])
+                heading.opener = f"{text}\n{date_text}"
         return heading
-    elif layout.name == LESSONS and block.level == layout.level:
+    if layout.name == LESSONS and block.level == layout.level:
         match = lesson_heading(text)
-        if match is not None and match.group("n3") and not match.group("title"):
-            heading.title = f"Lesson {match.group('n3')}"
+        if match is not None and match.group("bare") and not match.group("title"):
+            heading.title = f"Lesson {match.group('bare')}"
         else:
-            heading.title = text
+            heading.title = _plain_title(text) or undecorated(text) or text
         return heading
-    heading.title = text
+    heading.title = undecorated(text) or text
     heading.other = layout.name in (DATED, CATEGORY, LESSONS) or block.level < layout.level
     return heading
