@@ -9,6 +9,7 @@ turns a decoded note (`tilbook.notes.files.SourceText`) into a `ParsedFile`;
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -214,6 +215,10 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
         block = blocks[index]
         if index == segment_.start and block.kind == "heading" and not segment_.marker:
             continue
+        if block.kind == "heading" and labels.label_kinds(block.text):
+            continue  # `## TODO` names what follows; it is not what the entry is about
+        if extract.tags_line(block.text.split("\n", 1)[0]) is not None:
+            continue  # a line of tags
         if block.kind not in ("para", "item", "heading"):
             continue
         text = _title_text(block)
@@ -286,10 +291,13 @@ def _single_date(
     candidates = []
     if layout.title_index >= 0:
         candidates.append((blocks[layout.title_index].text, False))
-    for block in [b for b in blocks if b.footnote is None][:4]:
+    content = [b for b in blocks if b.footnote is None]
+    for position, block in enumerate(content[:4]):
         if block.kind in ("para", "heading"):
-            for line in block.text.split("\n")[:4]:
-                candidates.append((line, True))
+            for number, line in enumerate(block.text.split("\n")[:4]):
+                # The note's very first line may carry its date anywhere
+                # (`**Day 7 - 13th July, 2018:** …`); later lines only at their start.
+                candidates.append((line, position > 0 or number > 0))
     for text, at_start in candidates:
         label = _LABEL.match(text) if at_start else None
         rest = text[label.end() :] if label else text
@@ -303,9 +311,48 @@ _LABEL = re.compile(r"^[*_]{0,2}[^\W\d_][^:：\n]{0,30}?[*_]{0,2}\s?[:：][*_]{0
 
 
 def _name_title(source: str) -> str:
+    """A title from the file name: `2024-03-14-attention-recap.md` → `attention recap`."""
     stem = PurePosixPath(source).stem
-    stem = re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem) or stem
-    return re.sub(r"[-_]+", " ", stem).strip() or stem
+    found = find_date(stem.replace("_", "-"), at_start=True)
+    if found is not None:
+        stem = stem[found.end :]
+    return re.sub(r"[-_]+", " ", stem).strip(" -_") or PurePosixPath(source).stem
+
+
+_GENERIC_NAMES = frozenset(
+    {"readme", "index", "notes", "note", "untitled", "journal", "log", "today", "draft", "til"}
+)
+
+
+def _names_nothing(source: str) -> bool:
+    """Whether a file's name says nothing of its note (`README.md`, `2024-03-14.md`)."""
+    path = PurePosixPath(source)
+    name = _name_title(source)
+    return (
+        path.stem.casefold() in _GENERIC_NAMES
+        or name.casefold() in _GENERIC_NAMES
+        or not any(char.isalpha() for char in name)
+    )
+
+
+def _first_words(blocks: list[Block], year: int | None) -> str | None:
+    """The note's first sentence, without a date it opens with and its label colon."""
+    for block in blocks:
+        if block.footnote is not None or block.kind not in ("para", "item", "heading"):
+            continue
+        if block.kind == "heading" and labels.label_kinds(block.text):
+            continue
+        if extract.tags_line(block.text.split("\n", 1)[0]) is not None:
+            continue
+        text = _title_text(block).split("\n", 1)[0]
+        found = find_date(text, year=year)
+        if found is not None and found.start < 40:
+            text = without_date(text, found)
+        text = re.sub(r"^\*\*([^*]+)\*\*", r"\1", text).replace("**", "")
+        sentence = first_sentence(text)
+        if sentence:
+            return sentence
+    return None
 
 
 def _end_lines(lines: Sequence[str], starts: list[int], cuts: list[int]) -> list[int]:
@@ -382,6 +429,75 @@ def _spans(
     return spans
 
 
+MEND_WITHIN_DAYS = 62
+"""A year is mended only when that puts the entry this close to its neighbours."""
+
+
+def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning]) -> None:
+    """Dates whose year is plainly a slip, read as the neighbours say, with a warning.
+
+    A log in date order (either way) where one entry's year alone breaks the order
+    (`January 2, 2023` after `December 30, 2023`, or `2012` between two `2022` days)
+    is read with the year (one more or less, or ten: a typed digit) that puts it
+    back between its neighbours, within two months of them.
+    """
+    dated = [(position, date.fromisoformat(e.date)) for position, e in enumerate(entries) if e.date]
+    if len(dated) < 3:
+        return
+    days = [day for _, day in dated]
+    steps = [later > earlier for earlier, later in itertools.pairwise(days) if later != earlier]
+    ascending = sum(steps) * 2 >= len(steps)
+
+    def fits(day: date, before: date | None, after: date | None) -> bool:
+        low, high = (before, after) if ascending else (after, before)
+        return (low is None or day >= low) and (high is None or day <= high)
+
+    def close(a: date, b: date) -> bool:
+        return abs((a - b).days) <= MEND_WITHIN_DAYS
+
+    for number, (position, day) in enumerate(dated):
+        before = dated[number - 1][1] if number > 0 else None
+        after = dated[number + 1][1] if number + 1 < len(dated) else None
+        if fits(day, before, after):
+            continue
+        # Only a date far from neighbours that agree with each other is a slip.
+        if before is not None and after is not None:
+            around = (before, after)
+        elif before is not None and number >= 2:
+            around = (dated[number - 2][1], before)
+        elif after is not None and number + 2 < len(dated):
+            around = (after, dated[number + 2][1])
+        else:
+            continue
+        if not close(*around) or any(close(day, other) for other in around):
+            continue
+        candidates = []
+        for shift in (1, -1, 10, -10):
+            try:
+                other = day.replace(year=day.year + shift)
+            except ValueError:
+                continue
+            near = [n for n in (before, after) if n is not None]
+            if fits(other, before, after) and all(
+                abs((other - n).days) <= MEND_WITHIN_DAYS for n in near
+            ):
+                candidates.append(other)
+        if len(candidates) != 1:
+            continue
+        mended = candidates[0]
+        entry = entries[position]
+        warnings.append(
+            IndexWarning(
+                source,
+                f"date {day.isoformat()} read as {mended.isoformat()}: the entries around it "
+                "say so (a year typo?); write the year to silence this warning",
+                entry.line,
+            )
+        )
+        entry.date = mended.isoformat()
+        dated[number] = (position, mended)
+
+
 def parse_source(src: SourceText) -> ParsedFile:
     """Parse one decoded note file."""
     warnings = list(src.warnings)
@@ -398,7 +514,14 @@ def parse_source(src: SourceText) -> ParsedFile:
     day_first = slash_dates_day_first(block.text[:40] for block in blocks[:400])
     blocks = split_lines(blocks, _dated_line_starts(blocks, year, day_first))
     one_note, note_day = _one_note(src.source, front_matter)
-    layout = detect(blocks, has_title, forced, year, one_note=one_note)
+    layout = detect(
+        blocks,
+        has_title,
+        forced,
+        year,
+        one_note=one_note,
+        file_day=filename_date(PurePosixPath(src.source).stem),
+    )
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
     file_tags = front_matter_tags(front_matter)
@@ -414,7 +537,11 @@ def parse_source(src: SourceText) -> ParsedFile:
         title = seg.title or _title_from(blocks, seg)
         if layout.name == SINGLE:
             day = note_day or _single_date(blocks, layout, year, layout.day_first)
-            title = file_title or _name_title(src.source)
+            title = (
+                file_title
+                or (_first_words(blocks, year) if _names_nothing(src.source) else None)
+                or _name_title(src.source)
+            )
         if not title:
             title = day.isoformat() if day else _name_title(src.source)
         key = (day, " ".join(seg.opener.split()))
@@ -457,6 +584,9 @@ def parse_source(src: SourceText) -> ParsedFile:
                 body="\n".join(part for part in body_parts if part),
             )
         )
+
+    if layout.name != SINGLE:
+        _mend_years(entries, src.source, warnings)
 
     visible = [i for i in range(len(blocks)) if blocks[i].footnote is None]
     targets = extract.file_targets([blocks[i] for i in visible], [under[i] for i in visible])

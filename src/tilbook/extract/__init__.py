@@ -40,9 +40,43 @@ def unique(values: Iterable[str]) -> list[str]:
     return result
 
 
+_TAGS_LABEL = re.compile(
+    r"^[*_]{0,2}(?:tags?|keywords?|labels?|topics|schlagw(?:ö|oe)rter|stichw(?:ö|oe)rter|"
+    r"étiquettes|etiquettes|mots[- ]clés|etiquetas|palabras clave|parole chiave|"
+    r"태그|키워드|标签|標籤|关键词|關鍵詞|タグ|キーワード)[*_]{0,2}\s?[:：][*_]{0,2}\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_AT_TAG = re.compile(r"(?<![\w@.])@([^\W\d][\w\-]*)")
+_AT_TAGS_LINE = re.compile(r"^(?:\s*@[^\W\d][\w\-]*[,;]?)+\s*$")
+_TRAILING_AT_TAGS = re.compile(r"(?:\s@[^\W\d][\w\-]*)+\s*$")
+
+
+def tags_line(text: str) -> list[str] | None:
+    """The tags of a line that only lists tags (`Tags: pytorch, data loading`, `@ml @gpu`),
+    or None when the line says something else."""
+    labelled = _TAGS_LABEL.match(text.strip())
+    if labelled is not None:
+        rest = labelled.group("rest")
+        parts = re.split(r"\s*[,;、，]\s*", rest) if re.search(r"[,;、，]", rest) else rest.split()
+        return unique(part.strip().lstrip("#@").strip() for part in parts if part.strip("#@ "))
+    if _AT_TAGS_LINE.match(text):
+        return unique(_AT_TAG.findall(text))
+    return None
+
+
 def block_tags(block: Block) -> list[str]:
+    """`#Tag` markers in a block's prose; also the tags of a tags line (`Tags: a, b`) and
+    jrnl-style `@tags` ending a line."""
     prose = "".join(text for kind, text, _ in block.pieces if kind == TEXT)
-    return tags_in(prose) if "#" in prose else []
+    found = tags_in(prose) if "#" in prose else []
+    if block.kind in ("para", "item") and ("@" in prose or ":" in prose or "：" in prose):
+        for line in prose.split("\n"):
+            listed = tags_line(line)
+            if listed is not None:
+                found.extend(listed)
+            elif "@" in line and (trailing := _TRAILING_AT_TAGS.search(line)) is not None:
+                found.extend(_AT_TAG.findall(trailing.group()))
+    return found
 
 
 def entry_tags(blocks: Sequence[Block], file_tags: Sequence[str]) -> list[str]:

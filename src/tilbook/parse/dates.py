@@ -160,6 +160,22 @@ _FULL: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "day-month-range-year",
+        re.compile(
+            r"(?<![\w])(?P<d>\d{1,2})" + _ORD + r"\s{0,3}" + _MONTH + _RANGE_DASH
+            + r"(?P<d2>\d{1,2})" + _ORD + r"\s{0,3}" + _MONTH2 + r",?\s{1,3}" + _Y4,
+            _F,
+        ),
+    ),
+    (
+        "month-day-range-year",
+        re.compile(
+            r"(?<![\w])" + _MONTH + r"\s{0,3}(?P<d>\d{1,2})" + _ORD + _RANGE_DASH
+            + _MONTH2 + r"\s{0,3}(?P<d2>\d{1,2})" + _ORD + r",?\s{1,3}" + _Y4,
+            _F,
+        ),
+    ),
+    (
         "day-month-year",
         re.compile(
             r"(?<![\w])(?P<d>\d{1,2})" + _ORD + r"(?:\s{1,3}(?:of|de|del)\s{1,3}|\s{0,3})"
@@ -316,7 +332,8 @@ def _read(
         return None
     until = None
     if g.get("d2"):
-        until = _make(y, month, int(g["d2"] or 0))
+        month2 = MONTHS[(g["mon2"] or "").casefold()] if g.get("mon2") else month
+        until = _make(y, month2, int(g["d2"] or 0))
         if until is not None and until < found:
             until = None
     return found, until, swapped

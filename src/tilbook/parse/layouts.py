@@ -61,7 +61,7 @@ _LESSON_WORDS = (
 )
 _LESSON = re.compile(
     r"^(?:(?:(?:" + _LESSON_WORDS + r")\.?\s?#?" + _NUMBER + r"|(?P<bare>\d{1,3}))"
-    + r"(?:\s{0,3}(?:[:.\-–—)|：]\s{0,3}|\s)(?P<title>\S.*))?"
+    + r"(?:\s{0,3}[:.\-–—)|：]\s{0,3}(?P<title>\S.*)?|\s(?P<title2>\S.*))?"
     + r"|(?:第\s?" + _NUMBER + r"\s?[课課讲講回天周週章节節次期]"
     + r"|" + _NUMBER + r"\s?(?:주차|강|일차|회차|일째|장|회|課|回目|日目|週目))"
     + r"\s{0,3}[:.\-–—)|：]?\s{0,3}(?P<cjk_title>.*))$",
@@ -241,18 +241,56 @@ def _first_line(block: Block) -> str:
 
 
 def _title_of(text: str, found: DateMatch) -> str | None:
-    """What a heading says besides its date; None when that is only a label (`TIL:`)."""
-    rest = without_date(text, found)
-    before = undecorated(text[: found.start]).rstrip()
-    if not rest:
+    """What a heading says besides its date; None when that is only a label (`TIL:`) or
+    has no words (`2023-11 (2)`)."""
+    rest = _plain_title(without_date(text, found))
+    if rest is None:
         return None
+    label = _TRAILING_DECORATION.sub("", undecorated(text[: found.start])).rstrip()
     if (
-        before.endswith((":", "："))
-        and rest == before.rstrip(":： ")
+        label.endswith((":", "："))
+        and rest.casefold() == label.rstrip(":： ").casefold()
         and not any(char.isdigit() for char in rest)
     ):
         return None
     return rest
+
+
+def _drop_shared_titles(opened: dict[int, Opened]) -> None:
+    """A title that most entries share (`TIL` in `# TIL 3rd June 2024`) is a label: the
+    entries are titled by what they say instead."""
+    titles = Counter((o.title or "").casefold() for o in opened.values() if o.title)
+    if len(opened) < 2 or not titles:
+        return
+    shared, count = titles.most_common(1)[0]
+    if count * 3 >= len(opened) * 2 and count >= 2:
+        for item in opened.values():
+            if item.title and item.title.casefold() == shared:
+                item.title = None
+
+
+def _better_reading(
+    text: str, match: DateMatch, year: int | None, day_first: bool, file_day: date | None
+) -> DateMatch:
+    """Of two dates in one heading (`2024년 1월 14일 (January 14, 2025)`), the one that
+    agrees with the file name's date, or else with its own weekday."""
+    second = find_date(text[match.end :], year=year, day_first=day_first)
+    if second is None or second.day == match.day:
+        return match
+    shifted = DateMatch(
+        second.day,
+        match.end + second.start,
+        match.end + second.end,
+        second.until,
+        second.yearless,
+        second.weekday,
+        second.swapped,
+    )
+    if file_day is not None and file_day in (match.day, second.day):
+        return match if match.day == file_day else shifted
+    if match.weekday_agrees is False and second.weekday_agrees is not False:
+        return shifted
+    return match
 
 
 def category_date(
@@ -311,7 +349,12 @@ def _best_level(levels: Counter[K], totals: Counter[K]) -> tuple[K, int] | None:
 
 
 def heading_dates(
-    blocks: list[Block], headings: list[int], file_year: int | None, *, day_first: bool = False
+    blocks: list[Block],
+    headings: list[int],
+    file_year: int | None,
+    *,
+    day_first: bool = False,
+    file_day: date | None = None,
 ) -> dict[int, Opened]:
     """The headings that carry a date (in their words, on the line under them, or in a
     `Date:` label line), with the title left beside it.
@@ -329,6 +372,7 @@ def heading_dates(
         text = block.text
         match = find_date(text, year=year, day_first=day_first)
         if match is not None:
+            match = _better_reading(text, match, year, day_first, file_day)
             found[index] = Opened(
                 match.day,
                 match.until,
@@ -415,6 +459,7 @@ def detect(
     file_year: int | None = None,
     *,
     one_note: str | None = None,
+    file_day: date | None = None,
 ) -> Layout:
     """Decide the layout of a file from its blocks.
 
@@ -426,7 +471,7 @@ def detect(
         [blocks[i].text for i in headings]
         + [_first_line(b) for b in blocks if b.kind in ("para", "item", "row")]
     )
-    dates = heading_dates(blocks, headings, file_year, day_first=day_first)
+    dates = heading_dates(blocks, headings, file_year, day_first=day_first, file_day=file_day)
     if forced == SINGLE:
         reason = "set in front matter (tilbook: layout)"
         return _single(blocks, headings, front_matter_title, reason)
@@ -537,6 +582,8 @@ def _dated_headings(
     layout = Layout(
         name, reason, level, opened={i: dates[i] for i in at_level}, day_first=day_first
     )
+    if name == DATED:
+        _drop_shared_titles(layout.opened)
     if forced is not None and forced not in (DATED, CATEGORY):
         layout.doubts.append(f"front matter asks for {forced}, but the headings are dated")
     _judge(layout, count, totals[key])
@@ -687,10 +734,20 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
 
 
 def _empty(blocks: list[Block], segment: Segment) -> bool:
-    """An entry that says nothing: a stray heading, or a day heading made in advance."""
+    """An entry that says nothing: a stray heading, a day heading made in advance, or a
+    template stub (`## ??? | Day ? : Month ?`)."""
+    if (
+        segment.other
+        and blocks[segment.start].text.count("?") >= 2
+        and _STUB.search(blocks[segment.start].text)
+    ):
+        return True
     if segment.marker or _has_content(blocks, segment):
         return False
     return segment.other or (segment.date is not None and segment.title is None)
+
+
+_STUB = re.compile(r"\?{2,}|\b\w+ \?(?:\s|$)")
 
 
 def _holds_tasks(blocks: list[Block], index: int) -> bool:
@@ -774,7 +831,11 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
         return heading
     if layout.name == LESSONS and block.level == layout.level:
         match = lesson_heading(text)
-        if match is not None and match.group("bare") and not match.group("title"):
+        if (
+            match is not None
+            and match.group("bare")
+            and not (match.group("title") or match.group("title2"))
+        ):
             heading.title = f"Lesson {match.group('bare')}"
         else:
             heading.title = _plain_title(text) or undecorated(text) or text
