@@ -113,9 +113,25 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 _CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s+")
 _MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
+_NEXT_STEP = re.compile(
+    r"^(?:next (?:time|step|steps)\b[:：,]?|next\s?[:：]|tomorrow\s?[:：]|"
+    r"tomorrow,? i(?:'ll| will)\b|"
+    r"次は|次回は|明日は|明日以降|다음에는|내일은|下一步|明天要|seuraavaksi\b|demain\s?[:：]|"
+    r"morgen\s?[:：]|mañana\s?[:：]|amanhã\s?[:：]|domani\s?[:：])",
+    re.IGNORECASE,
+)
+"""A line that plans the next step (`Next time: …`, `次は …`, `Seuraavaksi …`): a TODO."""
+_FORM_BOX = re.compile(r"^[^:：]{1,40}[:：]\s*$")
+"""A task item that is only a label (`- [ ] Docs:`): a blank form box, not a task."""
 _ORG_KEYWORD = re.compile(r"^(TODO|DONE)\s+(?:\[#[A-Z]\]\s+)?(\S.*)$")
 """An org-mode style item: `TODO write the blog post`, `DONE [#A] read the paper`."""
 _DONE_MARK = ("✅", "✔", "☑")
+
+
+def _plans(text: str) -> bool:
+    """Whether a line plans a next step (a marker and then what to do)."""
+    match = _NEXT_STEP.match(text)
+    return match is not None and any(char.isalnum() for char in text[match.end() :])
 
 
 def _one_line(text: str) -> str:
@@ -130,12 +146,13 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             todos.extend(extra)
             line_todo = _TODO_LINE.match(text)
             if block.task is not None:
-                todos.append(Todo(text, block.task, block.line, block.end_line))
+                if not _FORM_BOX.match(text):
+                    todos.append(Todo(text, block.task, block.line, block.end_line))
             elif org := _ORG_KEYWORD.match(text):
                 todos.append(
                     Todo(org.group(2).strip(), org.group(1) == "DONE", block.line, block.end_line)
                 )
-            elif TODO in under or line_todo:
+            elif TODO in under or line_todo or _plans(text):
                 if line_todo and TODO not in under:
                     text = line_todo.group(1).strip()
                 checkbox = _CHECKBOX.match(text)
@@ -145,12 +162,14 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                     text = text[checkbox.end() :]
                 if text:
                     todos.append(Todo(text, done, block.line, block.end_line))
-        elif block.kind == "para" and "TODO" in block.text.upper():
+        elif block.kind == "para":
             for line, pieces in block.lines():
                 text = _MARKER.sub("", _one_line("".join(piece[1] for piece in pieces)), count=1)
                 match = _TODO_LINE.match(text)
                 if match:
                     todos.append(Todo(match.group(1).strip(), False, line))
+                elif _plans(text):
+                    todos.append(Todo(text, False, line))
     return todos
 
 
@@ -175,15 +194,68 @@ def _item_and_todo_lines(block: Block) -> tuple[str, list[Todo]]:
     return " ".join(own), extra
 
 
+_QUESTION_MARKS = ("?", "？")
+_SENTENCE = re.compile(r"[^.!?。！？]*(?:[.!?。！？]+|$)")
+_LEADING_LABEL = re.compile(r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?[:：][*_]{0,2}\s+(?=\S)")
+_ANSWERED = re.compile(
+    r"^\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
+    r"nao\b|네\b|아니|はい|いいえ|是的|不是)",
+    re.IGNORECASE,
+)
+"""What answers a question on its own line (`? No, …`, `? -> because …`)."""
+
+
 def _line_has_question(pieces: Iterable[tuple[str, str, int]]) -> bool:
-    return any(kind == TEXT and "?" in text for kind, text, _ in pieces)
+    return any(
+        kind == TEXT and (any(mark in text for mark in _QUESTION_MARKS) or "(?)" in text)
+        for kind, text, _ in pieces
+    )
+
+
+def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
+    """The questions a line asks: each sentence with a `?` (or `(?)`) in its prose.
+
+    A `?` in link text, code, math or a URL asks nothing; a question answered on
+    the same line (`… ? No, …`) is not open; a short label before it
+    (`Thoughts: … Why …?`, `Open question for me: …`) is not part of it.
+    """
+    full = ""
+    prose = ""
+    for kind, text, _ in pieces:
+        if kind == BREAK:
+            text = " "
+        full += text
+        prose += text if kind == TEXT else "\0" * len(text)
+    found: list[str] = []
+    for match in _SENTENCE.finditer(full):
+        start, end = match.span()
+        if start == end:
+            continue
+        span = prose[start:end]
+        if not any(mark in span for mark in _QUESTION_MARKS) and "(?)" not in span:
+            continue
+        if _ANSWERED.match(full[end:]):
+            continue
+        sentence = _one_line(full[start:end])
+        label = _LEADING_LABEL.match(sentence)
+        if label is not None and len(label.group(1).split()) <= 5:
+            sentence = sentence[label.end() :]
+        sentence = _MARKER.sub("", sentence, count=1).strip()
+        if sentence and any(char.isalnum() for char in sentence):
+            found.append(sentence)
+    return found
 
 
 def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Question]:
     questions = []
     for block, under in zip(blocks, contexts, strict=True):
         if block.kind == "item":
-            if QUESTIONS in under or _line_has_question(block.pieces):
+            if block.task is not None:
+                continue  # a task that says `?` is still a task
+            if _line_has_question(block.pieces):
+                for sentence in question_sentences(block.pieces):
+                    questions.append(Question(sentence, block.line, block.end_line))
+            elif QUESTIONS in under:
                 text = _MARKER.sub("", _one_line(block.text), count=1)
                 if text and not _is_bare_label(text):
                     questions.append(Question(text, block.line, block.end_line))
@@ -192,11 +264,8 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                 continue
             for line, pieces in block.lines():
                 if _line_has_question(pieces):
-                    text = _MARKER.sub(
-                        "", _one_line("".join(piece[1] for piece in pieces)), count=1
-                    )
-                    if text:
-                        questions.append(Question(text, line, line, inline=True))
+                    for sentence in question_sentences(pieces):
+                        questions.append(Question(sentence, line, line, inline=True))
     return questions
 
 
@@ -205,7 +274,7 @@ def _is_bare_label(text: str) -> bool:
 
 
 _TERM = re.compile(
-    r"^(?P<term>[^:：\n]{1,80}?)\s*[:：]\s+(?P<definition>\S.*)$"
+    r"^(?P<term>[^:：\n]{1,80}?)\s*(?::\s+|：\s*)(?P<definition>\S.*)$"
     r"|^(?P<term2>[^\n]{1,80}?)\s+[-–—]{1,2}\s+(?P<definition2>\S.*)$",
     re.DOTALL,
 )
@@ -226,22 +295,114 @@ def split_term(text: str) -> tuple[str, str] | None:
     return term, _one_line(definition)
 
 
+def _defines(block: Block) -> tuple[str, str] | None:
+    """`Term: definition` in an item (first line only), definitions with a URL excepted."""
+    first = block.text.split("\n", 1)[0]
+    pair = split_term(first)
+    if pair is None or "://" in pair[1]:
+        return None
+    return pair
+
+
+def _glossary_lists(blocks: Sequence[Block]) -> set[int]:
+    """Items of lists that are unmistakably glossaries without a glossary label: two or
+    more `**Term**: definition` items (two thirds of the list), or a list of three or
+    more plain `Term: definition` items whose definitions are sentences."""
+    siblings: dict[tuple[int, int, int], list[int]] = {}
+    outside = 0  # counts the blocks outside lists: top-level items on either side differ
+    for position, block in enumerate(blocks):
+        if block.kind == "item" and block.task is None:
+            key = (block.parent, block.depth, outside if block.parent < 0 else 0)
+            siblings.setdefault(key, []).append(position)
+        elif block.depth == 0:
+            outside += 1
+    found: set[int] = set()
+    for members in siblings.values():
+        pairs = [_defines(blocks[i]) for i in members]
+        bold = [
+            i
+            for i, pair in zip(members, pairs, strict=True)
+            if pair and blocks[i].strong_start and _words(pair[1]) >= 2
+        ]
+        plain = [i for i, pair in zip(members, pairs, strict=True) if pair and _words(pair[1]) >= 3]
+        if len(bold) >= 2 and len(bold) * 3 >= len(members) * 2:
+            found.update(bold)
+        elif len(plain) >= 3 and len(plain) == len(members):
+            found.update(plain)
+    return found
+
+
+def _words(text: str) -> int:
+    """Words with letters in `text` (a CJK run counts as one word per three characters)."""
+    latin = sum(1 for word in text.split() if any(char.isalpha() for char in word))
+    wide = sum(1 for char in text if ord(char) > 0x2E80 and char.isalpha())
+    return latin + wide // 3
+
+
 def entry_terms(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Term]:
     terms = []
-    for block, under in zip(blocks, contexts, strict=True):
-        if block.kind == "item" and TERMS in under:
-            pair = split_term(block.text.split("\n", 1)[0] if "\n" in block.text else block.text)
+    listed = _glossary_lists(blocks)
+    for position, (block, under) in enumerate(zip(blocks, contexts, strict=True)):
+        if block.kind == "item" and (TERMS in under or position in listed):
+            pair = _defines(block)
             if pair is not None:
                 terms.append(Term(pair[0], pair[1], block.line))
+        elif block.kind == "row" and not block.level and TERMS in under:
+            cells = block.cells()
+            if len(cells) >= 2 and cells[0] and cells[1]:
+                terms.append(Term(cells[0], _one_line(cells[1]), block.line))
     return terms
 
 
+_GOAL_LINE = re.compile(
+    r"^[*_]{0,2}(?:my\s+)?(?:(?:main|learning|study|weekly|monthly|long[- ]term|short[- ]term)\s+)?"
+    r"(?:goals?|objectives?|objectifs?|ziele?|lernziele?|metas?|objetivos?|obiettivi|"
+    r"tavoitteet?|목표|目标|目標|学习目标|学習目標)[*_]{0,2}\s?[:：][*_]{0,2}\s*(?P<goal>\S.*)$",
+    re.IGNORECASE,
+)
+"""A goal stated on its own line: `Goal: finish part 1`, `**Objectif :** …`, `目标：…`."""
+_GOAL_SENTENCE = re.compile(
+    r"(?:\bmy (?:main |big )?goal (?:is|for [\w ]{1,20} is) to\b|"
+    r"\bi(?:'m| am) taking (?:up )?the challenge to\b|"
+    r"\bi (?:want|plan|aim|intend|hope) to (?:learn|finish|master|understand|read|complete)\b)",
+    re.IGNORECASE,
+)
+"""A sentence that states a learning goal (`My goal is to …`, `I want to learn …`)."""
+
+
+MAX_GOAL_WORDS = 20
+"""A line under a goals heading longer than this introduces the goals; it is not one."""
+
+
 def file_targets(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Target]:
-    return [
-        Target(_one_line(block.text), unique(block_tags(block)), block.line)
-        for block, under in zip(blocks, contexts, strict=True)
-        if block.kind == "item" and TARGETS in under and block.text.strip()
-    ]
+    """What the writer means to learn: items (and lines) under a goals label, goal lines
+    (`Goal: …`) and goal sentences (`I want to learn …`) anywhere in the file."""
+    targets: list[Target] = []
+    for block, under in zip(blocks, contexts, strict=True):
+        if block.kind == "heading" or block.kind not in ("item", "para"):
+            continue
+        if block.kind == "item" and TARGETS in under and block.text.strip():
+            targets.append(Target(_one_line(block.text), unique(block_tags(block)), block.line))
+            continue
+        for line, pieces in block.lines():
+            text = _one_line("".join(piece[1] for piece in pieces if piece[0] != BREAK))
+            goal = _GOAL_LINE.match(text)
+            if goal is not None:
+                found = goal.group("goal").strip()
+            elif (
+                block.kind == "para"
+                and block.depth == 0
+                and TARGETS in under
+                and len(text.split()) <= MAX_GOAL_WORDS
+                and not text.endswith((":", "："))
+            ) or _GOAL_SENTENCE.search(text):
+                found = text
+            else:
+                continue
+            found = found.rstrip(" .。!！")
+            if found:
+                targets.append(Target(found, unique(tags_in(found)), line))
+    return targets
 
 
 def code_languages(blocks: Sequence[Block]) -> list[str]:

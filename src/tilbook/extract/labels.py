@@ -16,16 +16,48 @@ QUESTIONS = "questions"
 TERMS = "terms"
 TARGETS = "targets"
 
+# The words people label these lists with, in the languages of the logs surveyed in
+# docs/log-shapes.md. A label starts or ends with one of them (`Next week focus`,
+# `What to try next`, `Objectifs demain`, `下周学习规划`, `明日以降の課題`).
+_TODO_WORDS = (
+    r"to-?dos?|to[ -]do(?: list)?|next steps?|next|next time|next week|tomorrow|"
+    r"action items?|follow[- ]ups?|backlog|pending|to read|to write|to watch|to try|"
+    r"reading list|plans? for tomorrow|try|"
+    r"à faire|a faire|prochaines? étapes?|demain|à lire|"
+    r"zu tun|nächste schritte|morgen|"
+    r"pendientes?|por hacer|próximos pasos|siguientes? pasos?|mañana|"
+    r"a fazer|próximos passos|pendências|amanhã|"
+    r"da fare|da finire|prossimi passi|domani|"
+    r"te doen|volgende stappen|seuraavaksi|tehtävät"
+)
+_TODO_CJK = (
+    r"打卡任务|学习任务|任务清单|할 ?일|내일|다음 ?주|다음 ?할|待办|待辦|下一步|下周|下週|计划|"
+    r"規劃|规划|明天|明日|やること|次に|次回|次の|課題"
+)
+_QUESTION_WORDS = (
+    r"(?:open |my |some |remaining )?questions?|doubts?|unclear|"
+    r"questions? ouvertes?|difficultés|fragen|offene fragen|offen|"
+    r"dudas|preguntas|dúvidas|perguntas|domande|dubbi|kysymykset"
+)
+_QUESTION_CJK = r"질문|궁금한 ?점|이해가 어려웠던|疑问|疑問|问题|問題|困惑|わからなかった(?!用語)"
+_TERM_WORDS = (
+    r"terms?|glossary|concepts?|key concepts|definitions?|vocabulary|terminology|jargon|"
+    r"glossaire|vocabulaire|concepts clés|notions|begriffe|glossar|definitionen|"
+    r"glosario|conceptos|términos|glossário|conceitos|termos|glossario|concetti|termini"
+)
+_TERM_CJK = r"용어|개념|단어|术语|術語|概念|名词|名詞|用語|単語"
+
+
+def _start_or_end(words: str, cjk: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:{words})(?![\w-])|(?<![\w-])(?:{words})$|{cjk}", re.IGNORECASE)
+
+
 _LABELS = (
-    (TODO, re.compile(r"^(?:to-?dos?|to[ -]do(?: list)?|next steps?|action items?|할 ?일)$", re.I)),
-    (QUESTIONS, re.compile(r"^(?:open |my |some )?questions?$|^질문$|^궁금한 ?점$", re.I)),
+    (TODO, _start_or_end(_TODO_WORDS, _TODO_CJK)),
+    (QUESTIONS, _start_or_end(_QUESTION_WORDS, _QUESTION_CJK)),
     (
         TERMS,
-        re.compile(
-            r"(?<![\w-])(?:terms?|glossary|concepts?|definitions?|vocabulary|terminology)\b"
-            r"|용어|개념",
-            re.I,
-        ),
+        re.compile(rf"(?<![\w-])(?:{_TERM_WORDS})(?![\w-])|{_TERM_CJK}", re.I),
     ),
     (
         TARGETS,
@@ -37,7 +69,9 @@ _LABELS = (
             r"|^what i(?:'|’| a)?m (?:currently )?learning\b"
             r"|^what i (?:want|plan|would like|hope) to learn\b"
             r"|^(?:currently learning|learning plan|to learn)\b"
-            r"|학습 ?목표|공부할 ?것",
+            r"|^(?:weekly|monthly|daily|yearly|this week'?s?|this month'?s?) (?:goals?|targets?)\b"
+            r"|^(?:objectifs?|ziele?|lernziele?|metas?|objetivos?|obiettivi|tavoitteet?)$"
+            r"|학습 ?목표|공부할 ?것|^목표|学习目标|学習目標|^目标|^目標",
             re.I,
         ),
     ),
@@ -87,7 +121,16 @@ def contexts(blocks: list[Block]) -> list[frozenset[str]]:
             continue
         if kind == "para" and block.depth == 0:
             paragraph_label = _line_label(block)
-            result.append(empty)
+            above: set[str] = set()
+            for _, kinds in headings:
+                above |= kinds
+            result.append(frozenset(above) if not paragraph_label else empty)
+            continue
+        if kind == "row":
+            under_row: set[str] = set(paragraph_label)
+            for _, kinds in headings:
+                under_row |= kinds
+            result.append(frozenset(under_row))
             continue
         if kind != "item" and block.depth == 0:
             if kind not in ("html", "rule"):

@@ -33,6 +33,9 @@ CODE = "code"
 MATH = "math"
 URL = "url"
 ALT = "alt"
+LINK_TEXT = "linktext"
+"""The words of a Markdown link (`[What makes a good view?](…)`): shown, but the link's
+title rather than the writer's prose (a `?` there asks nothing)."""
 LINK_URL = "linkurl"
 """A URL written as the text of a Markdown link: not prose, not a link of its own."""
 BREAK = "break"
@@ -49,6 +52,134 @@ _HTML_HIDDEN = re.compile(
     r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
 )
 _HTML_TAG = re.compile(r"<[^>]*>")
+_NAME_IN_BRACKETS = re.compile(r"^<([A-Za-z][\w\-]*)>$")
+_HTML_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "main",
+        "map",
+        "mark",
+        "math",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "center",
+        "font",
+        "big",
+        "tt",
+        "strike",
+        "marquee",
+        "nobr",
+    ]
+)
+"""HTML elements: an unknown name in angle brackets is text someone wrote."""
 
 
 @dataclass(slots=True)
@@ -91,6 +222,8 @@ class Block:
     pieces: list[Piece] = field(default_factory=list)
     links: list[RawLink] = field(default_factory=list)
     footnote_refs: list[str] = field(default_factory=list)
+    strong_start: bool = False
+    """The block's text opens with strong emphasis (`**Term**: …`)."""
     has_prose: bool = False
     has_unstruck_prose: bool = False
     math: bool = False
@@ -250,6 +383,8 @@ def parse_blocks(text: str) -> list[Block]:
             if not value:
                 return
         pieces = split_urls(value, line)
+        if link_stack and len(pieces) == 1 and pieces[0][0] == TEXT:
+            pieces = [(LINK_TEXT, value, line)]
         if len(pieces) > 1 or pieces[0][0] == URL:
             for kind, piece, _ in pieces:
                 if kind == URL:
@@ -338,6 +473,9 @@ def parse_blocks(text: str) -> list[Block]:
                 )
             elif tag == "Strikethrough":
                 strike += 1
+            elif tag == "Strong":
+                if current is not None and not current.pieces:
+                    current.strong_start = True
             elif tag == "FootnoteDefinition":
                 footnote = str(payload)
             elif tag == "BlockQuote":
@@ -398,6 +536,10 @@ def parse_blocks(text: str) -> list[Block]:
                     html_comment = False
             elif value.startswith("<!--") and "-->" not in value:
                 html_comment = True
+            elif (name := _NAME_IN_BRACKETS.match(value)) and (
+                name.group(1).casefold() not in _HTML_ELEMENTS
+            ):
+                add_text(value, start)  # `<Longformer>`: a name in angle brackets, not HTML
         elif key == "TaskListMarker":
             if current is not None and current.kind == "item":
                 current.task = bool(value)

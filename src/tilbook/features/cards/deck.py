@@ -31,7 +31,7 @@ from pathlib import Path
 from tilbook.errors import EntryNotFound, FileChanged, SourceError
 from tilbook.model import Entry
 from tilbook.notes.files import FileStat, read_source
-from tilbook.parse.blocks import TEXT, Block, parse_blocks
+from tilbook.parse.blocks import LINK_TEXT, TEXT, Block, parse_blocks
 from tilbook.reading import PARSER_VERSION, blank_front_matter
 from tilbook.settings import Settings
 from tilbook.store.base import EntryFilter, FileState, Store
@@ -106,7 +106,7 @@ def _own_lines(block: Block, until: int, lines: Sequence[str]) -> list[_Line]:
     """The source lines of a paragraph or list item's own text, up to line `until`."""
     prose: dict[int, list[str]] = {}
     for kind, text, line in block.pieces:
-        if kind == TEXT:
+        if kind in (TEXT, LINK_TEXT):
             prose.setdefault(line, []).append(text)
     found = []
     for number in range(block.line, min(until, block.end_line, len(lines)) + 1):
