@@ -87,10 +87,13 @@ def entry_tags(blocks: Sequence[Block], file_tags: Sequence[str]) -> list[str]:
 
 
 def entry_links(blocks: Sequence[Block]) -> list[Link]:
+    """The links of an entry; an empty target (`[title]()`) or an anchor in the same page
+    (`[see below](#notes)`) points nowhere else and is left out."""
     return [
         Link(raw.url, raw.text or raw.url, link_kind(raw.url, image=raw.image), raw.line)
         for block in blocks
         for raw in block.links
+        if raw.url.strip() and not raw.url.startswith("#") and any(c.isalnum() for c in raw.url)
     ]
 
 

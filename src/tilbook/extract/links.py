@@ -3,8 +3,10 @@
 Paper ids are normalised so the same paper linked as an abstract page, a PDF
 or another version counts once: `arxiv:2211.05105`, `openreview:RlqgQXZx6r`,
 `doi:10.1145/3582099.3582122`, `ieee:9345858`, `acl:2020.acl-main.1`,
-`cvf:…`, `neurips:…`, `pmlr:v139/radford21a`, `jmlr:v21/20-074`, else
-`url:…` for pages that are papers but carry no known id.
+`cvf:…`, `neurips:2020/<hash>`, `pmlr:v139/radford21a`, `jmlr:v21/20-074`,
+`semanticscholar:<id>`, bioRxiv and medRxiv as their DOI (without the version),
+`nature.com/articles/…` as its DOI, else `url:…` for pages that are papers but
+carry no known id (a PDF on an academic's own page, a PubMed page).
 """
 
 from __future__ import annotations
@@ -46,8 +48,6 @@ _DOI_PATH_HOSTS = (
     "nature.com",
 )
 _PAPER_PAGE_HOSTS = (
-    "semanticscholar.org",
-    "paperswithcode.com",
     "researchgate.net",
     "sciencedirect.com",
     "jstor.org",
@@ -142,8 +142,19 @@ def paper_id(url: str) -> str | None:
         match = re.search(r"/([^/]+?)_paper\.(?:pdf|html)$", path)
         return "cvf:" + match.group(1) if match else None
     if host in ("papers.nips.cc", "proceedings.neurips.cc", "papers.neurips.cc"):
+        year = re.search(r"/paper(?:_files/paper)?/(\d{4})/", path)
         match = re.search(r"/([0-9a-f]{32})-", path) or re.search(r"/paper/(\d+)-", path)
-        return "neurips:" + match.group(1) if match else None
+        if match is None:
+            return None
+        return "neurips:" + (f"{year.group(1)}/" if year else "") + match.group(1)
+    if host == "semanticscholar.org" or host.endswith(".semanticscholar.org"):
+        match = re.search(r"/paper/(?:[^/]+/)?([0-9a-f]{40})(?:[/?#]|$)", path + "/")
+        return "semanticscholar:" + match.group(1) if match else None
+    if host == "paperswithcode.com":
+        return "url:" + url.strip() if path.startswith("/paper/") else None
+    if host == "nature.com" and path.startswith("/articles/"):
+        article = path.removeprefix("/articles/").strip("/").removesuffix(".pdf")
+        return "doi:10.1038/" + article if article else None
     if host == "proceedings.mlr.press":
         match = re.match(r"^/(v\d+)/([^/.]+)", path)
         return f"pmlr:{match.group(1)}/{match.group(2)}" if match else None
@@ -153,10 +164,24 @@ def paper_id(url: str) -> str | None:
     if "/doi/" in path or _host_matches(host, _DOI_PATH_HOSTS):
         match = _DOI.search(unquote(path))
         if match:
-            return "doi:" + match.group(1).removesuffix(".pdf").rstrip("/")
+            doi = match.group(1).removesuffix(".pdf").rstrip("/")
+            if doi.startswith("10.1101/"):  # bioRxiv and medRxiv: one DOI for every version
+                doi = _PREPRINT_VERSION.sub("", doi)
+            return "doi:" + doi
     if _host_matches(host, _PAPER_PAGE_HOSTS) and len(path) > 1:
         return "url:" + url.strip()
+    if path.lower().endswith(".pdf") and (_academic(host) or "/~" in path):
+        return "url:" + url.strip()
     return None
+
+
+_PREPRINT_VERSION = re.compile(r"v\d+(?:\.full)?(?:\.pdf)?$|\.full(?:\.pdf)?$")
+_ACADEMIC = re.compile(r"(?:^|\.)(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2}|uni-[\w-]+\.de)$")
+
+
+def _academic(host: str) -> bool:
+    """A university's host (`cs.toronto.edu`, `ox.ac.uk`, `cs.uni-bonn.de`)."""
+    return bool(_ACADEMIC.search(host)) or host.endswith(("utoronto.ca", "mcgill.ca", "ubc.ca"))
 
 
 def link_kind(url: str, *, image: bool = False) -> str:
