@@ -21,7 +21,15 @@ from tilbook.errors import SourceError
 from tilbook.extract import labels
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile, Span
 from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
-from tilbook.parse.blocks import BREAK, ENTRY_MARKER, URL, Block, parse_blocks, split_lines
+from tilbook.parse.blocks import (
+    BREAK,
+    ENTRY_MARKER,
+    LINK_TEXT,
+    URL,
+    Block,
+    parse_blocks,
+    split_lines,
+)
 from tilbook.parse.dates import (
     date_prefix,
     filename_date,
@@ -37,6 +45,7 @@ from tilbook.parse.layouts import (
     Segment,
     detect,
     first_sentence,
+    lesson_heading,
     segment,
     strip_marker,
     undecorated,
@@ -219,6 +228,11 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             continue  # `## TODO` names what follows; it is not what the entry is about
         if extract.tags_line(block.text.split("\n", 1)[0]) is not None:
             continue  # a line of tags
+        if block.kind == "item" and _is_label(block.text):
+            continue  # `- todos` names the list under it
+        linked = _leading_link_text(block)
+        if linked:
+            return first_sentence(linked)
         if block.kind not in ("para", "item", "heading"):
             continue
         text = _title_text(block)
@@ -234,6 +248,61 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             sentence = first_sentence(text)
             if sentence:
                 return sentence
+    return None
+
+
+def _bare_number(title: str) -> bool:
+    """A title that is only a numbered marker (`Entry 3`, `Lesson 2`, `第3回`)."""
+    match = lesson_heading(title)
+    return match is not None and not (
+        match.group("title") or match.group("title2") or match.group("cjk_title")
+    )
+
+
+def _is_label(text: str) -> bool:
+    words = text.strip().rstrip(":：").split()
+    return bool(labels.label_kinds(text)) and (
+        text.rstrip().endswith((":", "：")) or len(words) <= 3
+    )
+
+
+def _leading_link_text(block: Block) -> str:
+    """The words of a link that opens a block when what follows only annotates it
+    (`- [Paper title](url) [[notes](…)] <kbd>ICLR</kbd>`), else ``."""
+    found: list[str] = []
+    rest = ""
+    for kind, text, _ in block.pieces:
+        if kind == LINK_TEXT and not rest:
+            found.append(text)
+        elif not found and not text.strip():
+            continue
+        elif not found:
+            return ""
+        else:
+            rest += text
+            if len(rest) > 3:
+                break
+    after = rest.lstrip()
+    if found and (not after or after[0] in "[<(|—–-:"):
+        return "".join(found).strip()
+    return ""
+
+
+_TITLE_LABEL = re.compile(
+    r"^[*_]{0,2}(?:title|titel|titre|título|titulo|titolo|topic|thema|tema|sujet|"
+    r"제목|주제|标题|標題|主题|題名|タイトル|テーマ)[*_]{0,2}\s?[:：][*_]{0,2}\s*(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
+
+
+def _labelled_title(blocks: list[Block], seg: Segment) -> str | None:
+    """A `Title: …` line among the first lines of an entry opened by a bare number heading
+    (`## Entry 3` then `**Title:** Learning rate sweep`)."""
+    for index in seg.blocks[1:4]:
+        for line in blocks[index].text.split("\n")[:4]:
+            found = _TITLE_LABEL.match(line.strip())
+            if found is not None and not found.group("title").startswith("["):
+                return first_sentence(found.group("title"))
     return None
 
 
@@ -535,6 +604,8 @@ def parse_source(src: SourceText) -> ParsedFile:
         member_contexts = [under[i] for i in seg.blocks]
         day = seg.date
         title = seg.title or _title_from(blocks, seg)
+        if title and blocks[seg.start].kind == "heading" and _bare_number(title):
+            title = _labelled_title(blocks, seg) or title
         if layout.name == SINGLE:
             day = note_day or _single_date(blocks, layout, year, layout.day_first)
             title = (

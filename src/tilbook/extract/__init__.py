@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from tilbook.extract.labels import QUESTIONS, TARGETS, TERMS, TODO
+from tilbook.extract import labels
+from tilbook.extract.labels import DONE, QUESTIONS, TARGETS, TERMS, TODO
 from tilbook.extract.links import link_kind, paper_id, paper_title
 from tilbook.model import Link, Paper, Question, Target, Term, Todo
-from tilbook.parse.blocks import BREAK, ENTRY_MARKER, TEXT, Block
+from tilbook.parse.blocks import BREAK, CELL, ENTRY_MARKER, TEXT, Block
 
 TAG = re.compile(r"(?<![\w&#/\\\[])#(\w[\w\-]*)")
 
@@ -113,7 +114,13 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
     return list(papers.values())
 
 
-_CHECKBOX = re.compile(r"^\s*\[([ xX])\]\s+")
+_CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)\s?\]\s+")
+"""A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`)."""
+_DONE_SUFFIX = re.compile(
+    r"\s*(?:[:：\-–—]\s*(?:done|erledigt|fait|hecho|feito|fatto|완료|完了|完成)|\((?:done|완료|完了|完成)\))\s*$",
+    re.I,
+)
+"""A status written after a task (`impute the missing values: done`)."""
 _MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
 _NEXT_STEP = re.compile(
@@ -129,6 +136,31 @@ _FORM_BOX = re.compile(r"^[^:：]{1,40}[:：]\s*$")
 _ORG_KEYWORD = re.compile(r"^(TODO|DONE)\s+(?:\[#[A-Z]\]\s+)?(\S.*)$")
 """An org-mode style item: `TODO write the blog post`, `DONE [#A] read the paper`."""
 _DONE_MARK = ("✅", "✔", "☑")
+
+
+def _cells(block: Block) -> list[list[tuple[str, str, int]]]:
+    """A table row's pieces, cell by cell."""
+    cells: list[list[tuple[str, str, int]]] = [[]]
+    for piece in block.pieces:
+        if piece[0] == CELL:
+            cells.append([])
+        else:
+            cells[-1].append(piece)
+    return cells
+
+
+_LABELLED = re.compile(r"^[*_]{0,2}([^:：]{1,30}?)[*_]{0,2}\s?[:：]\s*(\S.*)$")
+
+
+def _row_todos(block: Block) -> list[Todo]:
+    """Tasks written in a table cell behind a TODO label (`Still to do: the helmet class`)."""
+    found = []
+    for cell in _cells(block):
+        text = _one_line("".join(piece[1] for piece in cell))
+        labelled = _LABELLED.match(text)
+        if labelled and TODO in labels.label_kinds(labelled.group(1) + ":"):
+            found.append(Todo(labelled.group(2).strip(), False, block.line))
+    return found
 
 
 def _plans(text: str) -> bool:
@@ -148,23 +180,33 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             text, extra = _item_and_todo_lines(block)
             todos.extend(extra)
             line_todo = _TODO_LINE.match(text)
-            if block.task is not None:
-                if not _FORM_BOX.match(text):
+            loose = _CHECKBOX.match(text) if block.task is None else None
+            if loose is not None and text[loose.end() :].strip():
+                done = loose.group(1).strip() != ""
+                todos.append(Todo(text[loose.end() :].strip(), done, block.line, block.end_line))
+            elif (finished := _DONE_SUFFIX.search(text)) and text[: finished.start()].strip():
+                todos.append(
+                    Todo(text[: finished.start()].strip(), True, block.line, block.end_line)
+                )
+            elif block.task is not None:
+                if not _FORM_BOX.match(text) and any(char.isalnum() for char in text):
                     todos.append(Todo(text, block.task, block.line, block.end_line))
             elif org := _ORG_KEYWORD.match(text):
                 todos.append(
                     Todo(org.group(2).strip(), org.group(1) == "DONE", block.line, block.end_line)
                 )
-            elif TODO in under or line_todo or _plans(text):
+            elif TODO in under or DONE in under or line_todo or _plans(text):
                 if line_todo and TODO not in under:
                     text = line_todo.group(1).strip()
                 checkbox = _CHECKBOX.match(text)
-                done = block.struck or text.startswith(_DONE_MARK)
+                done = block.struck or text.startswith(_DONE_MARK) or DONE in under
                 if checkbox:
                     done = checkbox.group(1) != " "
                     text = text[checkbox.end() :]
                 if text:
                     todos.append(Todo(text, done, block.line, block.end_line))
+        elif block.kind == "row" and not block.level:
+            todos.extend(_row_todos(block))
         elif block.kind == "para":
             for line, pieces in block.lines():
                 text = _MARKER.sub("", _one_line("".join(piece[1] for piece in pieces)), count=1)
@@ -262,6 +304,11 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                 text = _MARKER.sub("", _one_line(block.text), count=1)
                 if text and not _is_bare_label(text):
                     questions.append(Question(text, block.line, block.end_line))
+        elif block.kind == "row" and not block.level:
+            for cell in _cells(block):
+                if _line_has_question(cell):
+                    for sentence in question_sentences(cell):
+                        questions.append(Question(sentence, block.line, block.line))
         elif block.kind == "para":
             if not _line_has_question(block.pieces):
                 continue
@@ -365,9 +412,9 @@ _GOAL_LINE = re.compile(
 )
 """A goal stated on its own line: `Goal: finish part 1`, `**Objectif :** …`, `目标：…`."""
 _GOAL_SENTENCE = re.compile(
-    r"(?:\bmy (?:main |big )?goal (?:is|for [\w ]{1,20} is) to\b|"
-    r"\bi(?:'m| am) taking (?:up )?the challenge to\b|"
-    r"\bi (?:want|plan|aim|intend|hope) to (?:learn|finish|master|understand|read|complete)\b)",
+    r"(?:\bmy (?:main |big )?goal (?:is|for [\w ]{1,20} is) to\s|"
+    r"\bi(?:'m| am) taking (?:up )?the challenge to\s|"
+    r"\bi (?:want|plan|aim|intend|hope) to\s(?=(?:learn|finish|master|understand|read|complete)\b))",
     re.IGNORECASE,
 )
 """A sentence that states a learning goal (`My goal is to …`, `I want to learn …`)."""
@@ -398,8 +445,10 @@ def file_targets(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) ->
                 and TARGETS in under
                 and len(text.split()) <= MAX_GOAL_WORDS
                 and not text.endswith((":", "："))
-            ) or _GOAL_SENTENCE.search(text):
+            ):
                 found = text
+            elif (sentence := _GOAL_SENTENCE.search(text)) is not None:
+                found = re.split(r"(?<=[.!?])\s", text[sentence.end() :], maxsplit=1)[0]
             else:
                 continue
             found = found.rstrip(" .。!！")

@@ -12,6 +12,8 @@ import re
 from tilbook.parse.blocks import Block
 
 TODO = "todo"
+DONE = "done"
+"""The other half of a todo list: `## Done`, `- done` (its items are finished tasks)."""
 QUESTIONS = "questions"
 TERMS = "terms"
 TARGETS = "targets"
@@ -22,17 +24,17 @@ TARGETS = "targets"
 _TODO_WORDS = (
     r"to-?dos?|to[ -]do(?: list)?|next steps?|next|next time|next week|tomorrow|"
     r"action items?|follow[- ]ups?|backlog|pending|to read|to write|to watch|to try|"
-    r"reading list|plans? for tomorrow|try|"
-    r"à faire|a faire|prochaines? étapes?|demain|à lire|"
-    r"zu tun|nächste schritte|morgen|"
-    r"pendientes?|por hacer|próximos pasos|siguientes? pasos?|mañana|"
+    r"reading list|plans? for tomorrow|try|to improve|"
+    r"à faire|a faire|prochaines? étapes?|demain|à lire|à améliorer|a ameliorer|"
+    r"zu tun|nächste schritte|morgen|zu verbessern|"
+    r"pendientes?|por hacer|próximos pasos|siguientes? pasos?|mañana|(?:a|por) mejorar|"
     r"a fazer|próximos passos|pendências|amanhã|"
     r"da fare|da finire|prossimi passi|domani|"
     r"te doen|volgende stappen|seuraavaksi|tehtävät"
 )
 _TODO_CJK = (
-    r"打卡任务|学习任务|任务清单|할 ?일|내일|다음 ?주|다음 ?할|待办|待辦|下一步|下周|下週|计划|"
-    r"規劃|规划|明天|明日|やること|次に|次回|次の|課題"
+    r"打卡任务|任务|해야 ?할 ?(?:것|일)들?|할 ?일|내일|다음 ?주|다음 ?할|"
+    r"待办|待辦|下一步|下周|下週|计划|規劃|规划|明天|明日|やること|次に|次回|次の|課題"
 )
 _QUESTION_WORDS = (
     r"(?:open |my |some |remaining )?questions?|doubts?|unclear|"
@@ -52,8 +54,14 @@ def _start_or_end(words: str, cjk: str) -> re.Pattern[str]:
     return re.compile(rf"^(?:{words})(?![\w-])|(?<![\w-])(?:{words})$|{cjk}", re.IGNORECASE)
 
 
+_DONE_WORDS = (
+    r"done|completed|finished|erledigt|fait|terminé|hecho|terminado|feito|concluído|fatto|gedaan"
+)
+_DONE_CJK = r"완료|完了|已完成|完成"
+
 _LABELS = (
     (TODO, _start_or_end(_TODO_WORDS, _TODO_CJK)),
+    (DONE, re.compile(rf"^(?:{_DONE_WORDS})$|^(?:{_DONE_CJK})$", re.IGNORECASE)),
     (QUESTIONS, _start_or_end(_QUESTION_WORDS, _QUESTION_CJK)),
     (
         TERMS,
@@ -90,20 +98,36 @@ def label_kinds(text: str) -> frozenset[str]:
 
 
 def _line_label(block: Block) -> frozenset[str]:
-    """Labels of a paragraph or item that is just a label (`TODO:`, `**Questions**`)."""
+    """Labels of a paragraph or item that is just a label (`TODO:`, `**Questions**`,
+    `**To-Do For Next Time (ideally tonight)**`)."""
     text = block.text
     if not text or len(text) > MAX_LABEL_LENGTH or "\n" in text:
         return frozenset()
-    if not text.rstrip().endswith((":", "：")) and len(text.split()) > 4:
+    emphasised = block.strong_start and block.kind == "para"
+    if not text.rstrip().endswith((":", "：")) and len(text.split()) > 4 and not emphasised:
         return frozenset()
     return label_kinds(text)
+
+
+_NEAREST_ONLY = frozenset({TODO, DONE, QUESTIONS})
+"""Labels that apply to what is right under them: `## TODO` makes its own items tasks,
+not every item of the sections nested below it."""
+
+
+def _heading_labels(headings: list[tuple[int, frozenset[str]]]) -> set[str]:
+    found: set[str] = set()
+    for position, (_, kinds) in enumerate(headings):
+        nearest = position == len(headings) - 1
+        found |= kinds if nearest else kinds - _NEAREST_ONLY
+    return found
 
 
 def contexts(blocks: list[Block]) -> list[frozenset[str]]:
     """For each block, the labels it stands under.
 
-    For items, TODO and Questions apply only to the label's direct items;
-    Glossary and Learning targets to every item below the label.
+    TODO and Questions apply only to the direct items of their label (and to the
+    items of the nearest heading's section); Glossary and Learning targets to every
+    item below the label.
     """
     result: list[frozenset[str]] = []
     headings: list[tuple[int, frozenset[str]]] = []
@@ -121,36 +145,27 @@ def contexts(blocks: list[Block]) -> list[frozenset[str]]:
             continue
         if kind == "para" and block.depth == 0:
             paragraph_label = _line_label(block)
-            above: set[str] = set()
-            for _, kinds in headings:
-                above |= kinds
-            result.append(frozenset(above) if not paragraph_label else empty)
+            result.append(frozenset(_heading_labels(headings)) if not paragraph_label else empty)
             continue
         if kind == "row":
-            under_row: set[str] = set(paragraph_label)
-            for _, kinds in headings:
-                under_row |= kinds
-            result.append(frozenset(under_row))
+            result.append(frozenset(_heading_labels(headings) | paragraph_label))
             continue
         if kind != "item" and block.depth == 0:
             if kind not in ("html", "rule"):
                 paragraph_label = empty
             result.append(empty)
             continue
-        under: set[str] = set()
-        for _, kinds in headings:
-            under |= kinds
-        under |= paragraph_label
+        under = _heading_labels(headings) | paragraph_label
         top_level = block.depth == 1
         if not top_level:
-            under -= {TODO, QUESTIONS}
+            under -= _NEAREST_ONLY
         if kind == "item":
             parent = block.parent
             if parent in item_labels:
                 under |= item_labels[parent]
             ancestor = blocks[parent].parent if parent >= 0 else -1
             while ancestor >= 0:
-                under |= item_labels.get(ancestor, empty) - {TODO, QUESTIONS}
+                under |= item_labels.get(ancestor, empty) - _NEAREST_ONLY
                 ancestor = blocks[ancestor].parent
             own = _line_label(block)
             if own:

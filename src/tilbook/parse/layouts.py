@@ -150,6 +150,8 @@ class Opened:
     date_line: int = -1
     """Index of the block under a heading that holds its date, if the heading does not."""
     weekday_disagrees: bool = False
+    label: str | None = None
+    """Words beside the date that were read as a label (`TIL:`), not a title."""
 
 
 @dataclass(slots=True)
@@ -240,26 +242,28 @@ def _first_line(block: Block) -> str:
     return block.text.split("\n", 1)[0]
 
 
-def _title_of(text: str, found: DateMatch) -> str | None:
-    """What a heading says besides its date; None when that is only a label (`TIL:`) or
-    has no words (`2023-11 (2)`)."""
+def _title_of(text: str, found: DateMatch) -> tuple[str | None, str | None]:
+    """What a heading says besides its date, as (title, label): the title is None when
+    the words are only a label (`TIL:`, returned as the label) or none (`2023-11 (2)`)."""
     rest = _plain_title(without_date(text, found))
     if rest is None:
-        return None
+        return None, None
     label = _TRAILING_DECORATION.sub("", undecorated(text[: found.start])).rstrip()
     if (
         label.endswith((":", "："))
         and rest.casefold() == label.rstrip(":： ").casefold()
         and not any(char.isdigit() for char in rest)
     ):
-        return None
-    return rest
+        return None, rest
+    return rest, None
 
 
 def _drop_shared_titles(opened: dict[int, Opened]) -> None:
     """A title that most entries share (`TIL` in `# TIL 3rd June 2024`) is a label: the
     entries are titled by what they say instead."""
-    titles = Counter((o.title or "").casefold() for o in opened.values() if o.title)
+    titles = Counter(
+        (o.title or o.label or "").casefold() for o in opened.values() if o.title or o.label
+    )
     if len(opened) < 2 or not titles:
         return
     shared, count = titles.most_common(1)[0]
@@ -373,11 +377,13 @@ def heading_dates(
         match = find_date(text, year=year, day_first=day_first)
         if match is not None:
             match = _better_reading(text, match, year, day_first, file_day)
+            title, label = _title_of(text, match)
             found[index] = Opened(
                 match.day,
                 match.until,
-                _title_of(text, match),
+                title,
                 weekday_disagrees=match.weekday_agrees is False,
+                label=label,
             )
             continue
         under = category_date(blocks, index, day_first=day_first, year=year)
