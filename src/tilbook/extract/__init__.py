@@ -414,7 +414,8 @@ _GOAL_LINE = re.compile(
 _GOAL_SENTENCE = re.compile(
     r"(?:\bmy (?:main |big )?goal (?:is|for [\w ]{1,20} is) to\s|"
     r"\bi(?:'m| am) taking (?:up )?the challenge to\s|"
-    r"\bi (?:want|plan|aim|intend|hope) to\s(?=(?:learn|finish|master|understand|read|complete)\b))",
+    r"\bi (?:want|plan|aim|intend|hope) to\s"
+    r"(?=(?:learn|finish|master|understand|read|complete)\b))",
     re.IGNORECASE,
 )
 """A sentence that states a learning goal (`My goal is to …`, `I want to learn …`)."""
