@@ -89,7 +89,7 @@ class Footnote:
         self.end_line = max(self.end_line, self.line)
 
 
-SPAN_KINDS = ("opening", "marker", "heading", "label")
+SPAN_KINDS = ("opening", "marker", "date", "head", "heading", "label")
 
 
 @dataclass(slots=True)
@@ -99,6 +99,8 @@ class Span:
 
     - `opening`: the entry's heading and date line (shown as its title and date);
     - `marker`: the `(#Tag)` marker opening the entry's first line, `text` as written;
+    - `date`: the date written at the start of a dated item, line or row, `text` as written;
+    - `head`: the header row (and delimiter) of the table a row entry belongs to;
     - `heading`: a heading inside the entry, with its `level`;
     - `label`: a label line (`Questions:`) and, up to `covers`, the list it introduces.
     """

@@ -51,7 +51,7 @@ from tilbook.parse.layouts import (
     undecorated,
 )
 
-PARSER_VERSION = 9
+PARSER_VERSION = 10
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 
@@ -249,6 +249,27 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             if sentence:
                 return sentence
     return None
+
+
+_COMMENT_LINE = re.compile(r"^\[//\]:\s*#\s*[(\"'](?P<said>.*)[)\"']\s*$")
+"""A Markdown comment (`[//]: # (Keywords: #a, #b)`): hidden when rendered, but written."""
+
+
+def _comment_tags(lines: Sequence[str], first: int, last: int) -> list[str]:
+    """Tags written in Markdown comment lines of an entry (`[//]: # (Keywords: #a)`)."""
+    found: list[str] = []
+    for text in lines[first - 1 : last]:
+        if text.startswith("[//]:"):
+            said = _COMMENT_LINE.match(text)
+            if said is not None:
+                found.extend(
+                    extract.tags_line(said.group("said")) or extract.tags_in(said.group("said"))
+                )
+    return found
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split()).strip(" ?？")
 
 
 def _bare_number(title: str) -> bool:
@@ -467,6 +488,45 @@ def _is_label_line(block: Block) -> bool:
     )
 
 
+_AROUND_DATE = "*_`[]【】 \t"
+_AFTER_DATE = "*_`]】:：-–—|,. \t"
+
+
+def _without_opening_date(text: str, seg: Segment) -> str:
+    """A dated line's text without the date it opens with (the entry's date already)."""
+    first, _, rest = text.partition("\n")
+    found = find_date(first, year=seg.date.year if seg.date else None)
+    if found is not None and found.start < 20:
+        first = without_date(first, found)
+    return f"{first}\n{rest}".strip() if rest else first
+
+
+def _dated_opener_spans(blocks: list[Block], lines: Sequence[str], seg: Segment) -> list[Span]:
+    """Where the date that opens a list item, line or table row is written (it is the
+    entry's date, shown as such), and for a row the table's header it needs."""
+    spans: list[Span] = []
+    source = lines[seg.line - 1]
+    found = find_date(source, year=seg.date.year if seg.date else None)
+    if found is not None:
+        start, end = found.start, found.end
+        while start > 0 and source[start - 1] in _AROUND_DATE:
+            start -= 1
+        while end < len(source) and source[end] in _AFTER_DATE:
+            end += 1
+        if blocks[seg.start].kind == "row":
+            start, end = found.start, found.end  # keep the table's pipes
+        spans.append(Span("date", seg.line, seg.line, text=source[start:end]))
+    if blocks[seg.start].kind == "row":
+        for index in range(seg.start - 1, -1, -1):
+            block = blocks[index]
+            if block.kind != "row":
+                break
+            if block.level:
+                spans.append(Span("head", block.line, block.line + 1))
+                break
+    return spans
+
+
 def _spans(
     blocks: list[Block], lines: Sequence[str], seg: Segment, opening: set[int]
 ) -> list[Span]:
@@ -480,6 +540,8 @@ def _spans(
         written = ENTRY_MARKER.match(lines[seg.line - 1])
         if written is not None:
             spans.append(Span("marker", seg.line, seg.line, text=written.group()))
+    if seg.dated and seg.line <= len(lines):
+        spans.extend(_dated_opener_spans(blocks, lines, seg))
     members = seg.blocks
     for position, index in enumerate(members):
         block = blocks[index]
@@ -593,6 +655,10 @@ def parse_source(src: SourceText) -> ParsedFile:
     )
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
+    glossary = extract.glossary_items(blocks)
+    # A question that is also a heading of the file is a contents line: that section
+    # answers it (`* What is the normal equation?` … `### What is the normal equation?`).
+    heading_texts = {_fold(block.text) for block in blocks if block.kind == "heading"}
     file_tags = front_matter_tags(front_matter)
     file_title = _file_title(src.source, front_matter, blocks, layout)
 
@@ -630,7 +696,13 @@ def parse_source(src: SourceText) -> ParsedFile:
         # The opening heading and date line are the entry's title, date and category
         # (indexed as such), not its text: snippets and excerpts start with what it says.
         opening = _opening(blocks, seg)
-        body_parts = [extract.plain_lines(blocks[i]) for i in seg.blocks if i not in opening]
+        body_parts = [
+            _without_opening_date(extract.plain_lines(blocks[i]), seg)
+            if i == seg.start and seg.dated
+            else extract.plain_lines(blocks[i])
+            for i in seg.blocks
+            if i not in opening
+        ]
         body_parts.extend(note.text for note in notes)
         entries.append(
             Entry(
@@ -642,12 +714,21 @@ def parse_source(src: SourceText) -> ParsedFile:
                 date=day.isoformat() if day else None,
                 title=title,
                 category=seg.category,
-                tags=extract.entry_tags(members, file_tags),
+                tags=extract.unique(
+                    [
+                        *extract.entry_tags(members, file_tags),
+                        *_comment_tags(lines, seg.line, end_line),
+                    ]
+                ),
                 links=links,
                 papers=extract.entry_papers(links),
                 todos=extract.entry_todos(members, member_contexts),
-                questions=extract.entry_questions(members, member_contexts),
-                terms=extract.entry_terms(members, member_contexts),
+                questions=[
+                    question
+                    for question in extract.entry_questions(members, member_contexts)
+                    if _fold(question.text) not in heading_texts
+                ],
+                terms=extract.entry_terms(members, member_contexts, glossary),
                 has_math=extract.has_math(members),
                 code_languages=extract.code_languages(members),
                 footnotes=notes,

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from tilbook.extract import labels
-from tilbook.extract.labels import DONE, QUESTIONS, TARGETS, TERMS, TODO
+from tilbook.extract.labels import DONE, EXERCISES, QUESTIONS, TARGETS, TERMS, TODO
 from tilbook.extract.links import link_kind, paper_id, paper_title
 from tilbook.model import Link, Paper, Question, Target, Term, Todo
-from tilbook.parse.blocks import BREAK, CELL, ENTRY_MARKER, TEXT, Block
+from tilbook.parse.blocks import BREAK, CELL, ENTRY_MARKER, LINK_TEXT, TEXT, URL, Block
 
 TAG = re.compile(r"(?<![\w&#/\\\[])#(\w[\w\-]*)")
 
@@ -68,7 +68,9 @@ def tags_line(text: str) -> list[str] | None:
 def block_tags(block: Block) -> list[str]:
     """`#Tag` markers in a block's prose; also the tags of a tags line (`Tags: a, b`) and
     jrnl-style `@tags` ending a line."""
-    prose = "".join(text for kind, text, _ in block.pieces if kind == TEXT)
+    prose = "".join(
+        text if kind == TEXT else "\n" for kind, text, _ in block.pieces if kind in (TEXT, BREAK)
+    )
     found = tags_in(prose) if "#" in prose else []
     if block.kind in ("para", "item") and ("@" in prose or ":" in prose or "：" in prose):
         for line in prose.split("\n"):
@@ -203,7 +205,7 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                 if checkbox:
                     done = checkbox.group(1) != " "
                     text = text[checkbox.end() :]
-                if text:
+                if any(char.isalnum() for char in text):
                     todos.append(Todo(text, done, block.line, block.end_line))
         elif block.kind == "row" and not block.level:
             todos.extend(_row_todos(block))
@@ -244,7 +246,8 @@ _SENTENCE = re.compile(r"[^.!?。！？]*(?:[.!?。！？]+|$)")
 _LEADING_LABEL = re.compile(r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?[:：][*_]{0,2}\s+(?=\S)")
 _ANSWERED = re.compile(
     r"^\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
-    r"nao\b|네\b|아니|はい|いいえ|是的|不是)",
+    r"nao\b|네\b|아니|はい|いいえ|是的|不是|because\b|parce que\b|weil\b|porque\b|perché\b|"
+    r"因为|왜냐하면|なぜなら|(?:\([^)\n]{0,20}\))?\s*[:：=]\s*\S)",
     re.IGNORECASE,
 )
 """What answers a question on its own line (`? No, …`, `? -> because …`)."""
@@ -286,14 +289,46 @@ def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
         if label is not None and len(label.group(1).split()) <= 5:
             sentence = sentence[label.end() :]
         sentence = _MARKER.sub("", sentence, count=1).strip()
+        embedded = _EMBEDDED_QUESTION.search(sentence)
+        if embedded is not None:
+            sentence = sentence[embedded.start(1) :]
+        rest = full[end:].split()
+        if rest and sentence.split() and _first_word(rest[0]) == _first_word(sentence.split()[0]):
+            continue  # answered by echoing it (`Aprendi conceitos ou copiei? Aprendi, …`)
         if sentence and any(char.isalnum() for char in sentence):
             found.append(sentence)
     return found
 
 
+def _first_word(word: str) -> str:
+    return word.strip(",.:;!?¿¡\"'()[]").casefold()
+
+
+_SECOND_PERSON = re.compile(
+    r"(?<![\w])(?:you|your|vous|votre|tu|du|dein|deine|usted|você|voi)(?![\w])|당신|あなた|你",
+    re.IGNORECASE,
+)
+_EMBEDDED_QUESTION = re.compile(
+    r",\s((?:why|how|what|when|where|which|who|whether|does|do|did|is|are|can|should|would|could)"
+    r"\b[^,]*\?)$",
+    re.IGNORECASE,
+)
+"""A question after a comma (`softmax regression, why is log-sum-exp needed?`)."""
+_EXAMPLE = re.compile(
+    r"^\s*[(（\[](?:example|e\.g\.|z\.b\.|ej\.|exemple|beispiel|ejemplo|exemplo|esempio|"
+    r"예시|예|例|示例|例え)[)）\]]",
+    re.IGNORECASE,
+)
+"""A template's example line (`(예시) …`, `(example) …`): not the writer's own."""
+
+
 def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Question]:
     questions = []
     for block, under in zip(blocks, contexts, strict=True):
+        if EXERCISES in under or _EXAMPLE.match(block.text):
+            continue  # an exercise set by a course, or a template's example line
+        if block.kind == "para" and block.emphasis_only and _SECOND_PERSON.search(block.text):
+            continue  # a template's italic prompt to its user (`_What will you focus on?_`)
         if block.kind == "item":
             if block.task is not None:
                 continue  # a task that says `?` is still a task
@@ -312,10 +347,16 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
         elif block.kind == "para":
             if not _line_has_question(block.pieces):
                 continue
-            for line, pieces in block.lines():
-                if _line_has_question(pieces):
-                    for sentence in question_sentences(pieces):
-                        questions.append(Question(sentence, line, line, inline=True))
+            grouped = block.lines()
+            for position, (line, pieces) in enumerate(grouped):
+                if not _line_has_question(pieces):
+                    continue
+                following = grouped[position + 1][1] if position + 1 < len(grouped) else []
+                said_next = "".join(piece[1] for piece in following)
+                for sentence in question_sentences(pieces):
+                    if sentence == question_sentences(pieces)[-1] and _ANSWERED.match(said_next):
+                        continue  # the next line answers it (`Why …?` / `Because …`)
+                    questions.append(Question(sentence, line, line, inline=True))
     return questions
 
 
@@ -345,13 +386,30 @@ def split_term(text: str) -> tuple[str, str] | None:
     return term, _one_line(definition)
 
 
-def _defines(block: Block) -> tuple[str, str] | None:
-    """`Term: definition` in an item (first line only), definitions with a URL excepted."""
+_COPULA = re.compile(
+    r"^(?P<term>[^,\n]{1,60}?),\s(?:es|son|is|are|est|sont|ist|sind|é|são|è|sono)\s(?P<definition>\S.*)$"
+)
+"""`Stride, es el número de píxeles …`: a definition written as a sentence."""
+
+
+def _defines(block: Block, *, glossary: bool = False) -> tuple[str, str] | None:
+    """`Term: definition` in an item (first line only), definitions with a URL excepted;
+    in a glossary also `Term, is …` and `term | gloss`."""
     first = block.text.split("\n", 1)[0]
     pair = split_term(first)
+    if pair is None and glossary:
+        copula = _COPULA.match(first.strip()) or _GLOSS.match(first.strip())
+        if copula is not None:
+            pair = (copula.group("term").strip("*_ "), _one_line(copula.group("definition")))
     if pair is None or "://" in pair[1]:
         return None
     return pair
+
+
+def glossary_items(blocks: Sequence[Block]) -> frozenset[int]:
+    """The lines of items in lists that are glossaries without a glossary label (see
+    `_glossary_lists`); `blocks` are the whole file's."""
+    return frozenset(blocks[i].line for i in _glossary_lists(blocks))
 
 
 def _glossary_lists(blocks: Sequence[Block]) -> set[int]:
@@ -368,17 +426,69 @@ def _glossary_lists(blocks: Sequence[Block]) -> set[int]:
             outside += 1
     found: set[int] = set()
     for members in siblings.values():
-        pairs = [_defines(blocks[i]) for i in members]
+        # `[Paper title](…): notes` is a paper with notes, not a term.
+        pairs = [None if _opens_with_link(blocks[i]) else _defines(blocks[i]) for i in members]
         bold = [
             i
             for i, pair in zip(members, pairs, strict=True)
-            if pair and blocks[i].strong_start and _words(pair[1]) >= 2
+            if pair
+            and blocks[i].strong_start
+            and not blocks[i].strong_text.endswith((":", "："))
+            and _words(pair[1]) >= 2
         ]
         plain = [i for i, pair in zip(members, pairs, strict=True) if pair and _words(pair[1]) >= 3]
+        parent = blocks[members[0]].parent
+        under_label = parent >= 0 and _is_bare_label_item(blocks[parent])
+        worded = [i for i, pair in zip(members, pairs, strict=True) if pair and _worded(pair[1])]
         if len(bold) >= 2 and len(bold) * 3 >= len(members) * 2:
             found.update(bold)
         elif len(plain) >= 3 and len(plain) == len(members):
             found.update(plain)
+        elif under_label and len(worded) >= 2 and len(worded) == len(members):
+            found.update(worded)  # `- **Memo**` / `  - retrieve: 取得する` / …
+    return found
+
+
+def _opens_with_link(block: Block) -> bool:
+    first = next((piece for piece in block.pieces if piece[1].strip()), None)
+    return first is not None and first[0] in (LINK_TEXT, URL)
+
+
+def _is_bare_label_item(block: Block) -> bool:
+    """An item that only names the list under it (`- **Memo**`, `- Vocabulary:`)."""
+    text = block.text.split("\n", 1)[0].strip().rstrip(":：")
+    return 0 < len(text.split()) <= 2 and ":" not in text and "：" not in text
+
+
+def _worded(text: str) -> bool:
+    """A definition with real words (not `2.00h / 2.00h`)."""
+    latin = any(sum(char.isalpha() for char in word) >= 3 for word in text.split())
+    wide = sum(1 for char in text if ord(char) > 0x2E80 and char.isalpha())
+    return latin or wide >= 2
+
+
+_GLOSS = re.compile(r"^(?P<term>[^|\n]{1,60}?)\s\|\s(?P<definition>\S.*)$")
+"""`scaled | a. 크기가 조정된`: a word and its gloss."""
+
+
+def _glossary_lines(block: Block) -> list[Term]:
+    """Terms written as lines under a glossary label line in the same paragraph
+    (`[ 모르는 단어 ]` / `scaled | a. 크기가 조정된`)."""
+    grouped = block.lines()
+    if len(grouped) < 2:
+        return []
+    first = _one_line("".join(piece[1] for piece in grouped[0][1]))
+    if TERMS not in labels.label_kinds(first.strip("[]（）() ")):
+        return []
+    found = []
+    for line, pieces in grouped[1:]:
+        text = _one_line("".join(piece[1] for piece in pieces))
+        pair = split_term(text)
+        gloss = _GLOSS.match(text)
+        if pair is None and gloss is not None:
+            pair = (gloss.group("term").strip(), gloss.group("definition").strip())
+        if pair is not None:
+            found.append(Term(pair[0], pair[1], line))
     return found
 
 
@@ -389,14 +499,21 @@ def _words(text: str) -> int:
     return latin + wide // 3
 
 
-def entry_terms(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Term]:
+def entry_terms(
+    blocks: Sequence[Block],
+    contexts: Sequence[frozenset[str]],
+    listed: frozenset[int] = frozenset(),
+) -> list[Term]:
+    """Glossary terms of an entry: items under a glossary label, items of the file's
+    glossary lists (`listed`, by line, from `glossary_items`), glossary lines and rows."""
     terms = []
-    listed = _glossary_lists(blocks)
-    for position, (block, under) in enumerate(zip(blocks, contexts, strict=True)):
-        if block.kind == "item" and (TERMS in under or position in listed):
-            pair = _defines(block)
+    for block, under in zip(blocks, contexts, strict=True):
+        if block.kind == "item" and (TERMS in under or block.line in listed):
+            pair = _defines(block, glossary=TERMS in under)
             if pair is not None:
                 terms.append(Term(pair[0], pair[1], block.line))
+        elif block.kind == "para":
+            terms.extend(_glossary_lines(block))
         elif block.kind == "row" and not block.level and TERMS in under:
             cells = block.cells()
             if len(cells) >= 2 and cells[0] and cells[1]:

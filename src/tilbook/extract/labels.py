@@ -13,6 +13,8 @@ from tilbook.parse.blocks import Block
 
 TODO = "todo"
 DONE = "done"
+EXERCISES = "exercises"
+"""Exercises set by a course: their `?` asks the reader, not the writer."""
 """The other half of a todo list: `## Done`, `- done` (its items are finished tasks)."""
 QUESTIONS = "questions"
 TERMS = "terms"
@@ -33,7 +35,7 @@ _TODO_WORDS = (
     r"te doen|volgende stappen|seuraavaksi|tehtävät"
 )
 _TODO_CJK = (
-    r"打卡任务|任务|해야 ?할 ?(?:것|일)들?|할 ?일|내일|다음 ?주|다음 ?할|"
+    r"打卡任务|打卡|任务|해야 ?할 ?(?:것|일)들?|할 ?일|내일|다음 ?주|다음 ?할|"
     r"待办|待辦|下一步|下周|下週|计划|規劃|规划|明天|明日|やること|次に|次回|次の|課題"
 )
 _QUESTION_WORDS = (
@@ -62,6 +64,15 @@ _DONE_CJK = r"완료|完了|已完成|完成"
 _LABELS = (
     (TODO, _start_or_end(_TODO_WORDS, _TODO_CJK)),
     (DONE, re.compile(rf"^(?:{_DONE_WORDS})$|^(?:{_DONE_CJK})$", re.IGNORECASE)),
+    (
+        EXERCISES,
+        re.compile(
+            r"(?<![\w-])(?:exercises?|exercícios?|ejercicios?|exercices?|übungen|übungsaufgaben|"
+            r"esercizi|quiz(?:zes)?|problem sets?|homework)(?![\w-])"
+            r"|练习|習題|习题|演習|연습 ?문제",
+            re.IGNORECASE,
+        ),
+    ),
     (QUESTIONS, _start_or_end(_QUESTION_WORDS, _QUESTION_CJK)),
     (
         TERMS,
@@ -104,12 +115,13 @@ def _line_label(block: Block) -> frozenset[str]:
     if not text or len(text) > MAX_LABEL_LENGTH or "\n" in text:
         return frozenset()
     emphasised = block.strong_start and block.kind == "para"
-    if not text.rstrip().endswith((":", "：")) and len(text.split()) > 4 and not emphasised:
+    if not text.rstrip().endswith((":", "：")) and len(text.split()) > 5 and not emphasised:
         return frozenset()
     return label_kinds(text)
 
 
 _NEAREST_ONLY = frozenset({TODO, DONE, QUESTIONS})
+# EXERCISES applies to the whole section below its heading, like a glossary.
 """Labels that apply to what is right under them: `## TODO` makes its own items tasks,
 not every item of the sections nested below it."""
 

@@ -224,6 +224,10 @@ class Block:
     footnote_refs: list[str] = field(default_factory=list)
     strong_start: bool = False
     """The block's text opens with strong emphasis (`**Term**: …`)."""
+    emphasis_only: bool = False
+    """All of the block's text is emphasised (`_What will you focus on tomorrow?_`)."""
+    strong_text: str = ""
+    """The words of that opening strong emphasis (`Term`, or `Date:` for `**Date:** …`)."""
     has_prose: bool = False
     has_unstruck_prose: bool = False
     math: bool = False
@@ -347,6 +351,8 @@ def parse_blocks(text: str) -> list[Block]:
     quote_depth = 0
     link_stack: list[tuple[str, bool, bool, int, list[str]]] = []
     html_comment = False
+    opening_strong: Block | None = None
+    emphasis = 0
     strike = 0
     in_code = False
     in_html = False
@@ -400,6 +406,8 @@ def parse_blocks(text: str) -> list[Block]:
             current.has_prose = True
             if not strike:
                 current.has_unstruck_prose = True
+            if not emphasis:
+                current.emphasis_only = False
 
     for event, span in pyromark.events_with_range(text, options=MARKDOWN_OPTIONS):
         start = span["start"]
@@ -473,9 +481,14 @@ def parse_blocks(text: str) -> list[Block]:
                 )
             elif tag == "Strikethrough":
                 strike += 1
+            elif tag == "Emphasis":
+                emphasis += 1
+                if current is not None and not current.pieces:
+                    current.emphasis_only = True
             elif tag == "Strong":
                 if current is not None and not current.pieces:
                     current.strong_start = True
+                    opening_strong = current
             elif tag == "FootnoteDefinition":
                 footnote = str(payload)
             elif tag == "BlockQuote":
@@ -514,6 +527,13 @@ def parse_blocks(text: str) -> list[Block]:
                     )
             elif tag == "Strikethrough":
                 strike -= 1
+            elif tag == "Emphasis":
+                emphasis -= 1
+            elif tag == "Strong" and opening_strong is not None:
+                opening_strong.strong_text = "".join(
+                    piece[1] for piece in opening_strong.pieces
+                ).strip()
+                opening_strong = None
             elif tag == "FootnoteDefinition":
                 footnote = None
             elif tag == "BlockQuote":

@@ -85,7 +85,9 @@ _MONTH2 = r"(?P<mon2>" + _alternatives(MONTHS) + r")\.?"
 _WEEKDAY = _alternatives(WEEKDAYS)
 _ORD = r"(?:st|nd|rd|th|er|e|ª|º|\.)?"
 _Y4 = r"(?P<y>(?:19|20|21)\d{2})"
-_RANGE_DASH = r"\s{0,3}(?:-{1,2}|–|—|~|～|〜|to|bis|au|al|a|até|ate|until|till)\s{0,3}"
+_RANGE_DASH = (
+    r"\s{0,3}(?:-{1,2}|–|—|~|～|〜|&|to|bis|au|al|a|até|ate|until|till|and|und|et|y|e)\s{0,3}"
+)
 
 
 # -- finding a date in a text ----------------------------------------------------------------

@@ -564,6 +564,8 @@ def entry_body(
             dropped.update(range(span.line, span.end_line + 1))
         elif span.kind == "marker" and text_of.get(span.line, "").startswith(span.text):
             text_of[span.line] = text_of[span.line][len(span.text) :]
+        elif span.kind == "date" and span.text and span.text in text_of.get(span.line, ""):
+            text_of[span.line] = text_of[span.line].replace(span.text, "", 1)
     removed = False
     if not include_private:
         items = [(todo.line, todo.end_line) for todo in entry.todos if not todo.done]
@@ -586,7 +588,13 @@ def entry_body(
         if number not in dropped
         and not (text != file_lines[number - 1] and not text.strip() and number != first)
     ]
-    body = "\n".join(kept)
+    head = [
+        line
+        for span in entry.spans
+        if span.kind == "head"
+        for line in file_lines[span.line - 1 : span.end_line]
+    ]
+    body = "\n".join([*head, *kept])
     if "{:" in body:
         from tilbook.parse.blocks import KRAMDOWN_MARKER
 
