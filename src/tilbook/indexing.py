@@ -21,7 +21,7 @@ from pathlib import Path
 from tilbook.model import IndexWarning, ParsedFile
 from tilbook.notes.files import TILBOOK_DIR, FileStat, read_source, walk
 from tilbook.reading import PARSER_VERSION, parse_source
-from tilbook.settings import Settings
+from tilbook.settings import FileHints, Settings
 from tilbook.store.base import FileState, Store
 
 BATCH_FILES = 200
@@ -30,6 +30,9 @@ MAX_WORKERS = 4
 PARALLEL_BYTES = 2_000_000
 """Below this much text to read, starting worker processes costs more than it saves."""
 _RUN_MARKER = "sync_in_progress"
+_HINTS = "reading_hints"
+"""The `tilbook.toml` reading hints the index was made with: when they change, every file
+is read again."""
 
 Progress = Callable[[int, int, str], None]
 """Called with (files done, files to do, current file)."""
@@ -97,7 +100,9 @@ def _sync(
     report = SyncReport()
     recovering = store.get_meta(_RUN_MARKER) == "1"
     report.recovered = recovering
-    full = full or recovering
+    hints = settings.hints_signature()
+    full = full or recovering or (store.get_meta(_HINTS) or "[]") != hints
+    store.set_meta(_HINTS, hints)
     store.set_meta(_RUN_MARKER, "1")
     store.commit()
 
@@ -127,7 +132,7 @@ def _sync(
 
     max_bytes = int(settings["max_file_size_mb"]) * 1_000_000
     since_commit = 0
-    for done, result in enumerate(_read_all(todo, max_bytes)):
+    for done, result in enumerate(_read_all(todo, max_bytes, settings)):
         if progress is not None:
             progress(done, len(todo), result.state.source)
         previous = None if full else known.get(result.state.source)
@@ -161,7 +166,7 @@ class FileResult:
     readable: bool
 
 
-def read_and_parse(file: FileStat, max_bytes: int) -> FileResult:
+def read_and_parse(file: FileStat, max_bytes: int, hints: FileHints | None = None) -> FileResult:
     """Read, hash and parse one file; never raises for a bad file."""
     text, data = read_source(file, max_bytes=max_bytes)
     digest = _digest(data) if data is not None else ""
@@ -178,23 +183,24 @@ def read_and_parse(file: FileStat, max_bytes: int) -> FileResult:
         state = FileState(file.source, -1, -1, digest, PARSER_VERSION)
     if data is None or not text.text:
         return FileResult(state, None, text.encoding, text.warnings, readable=data is not None)
-    return FileResult(state, parse_source(text), text.encoding, text.warnings, readable=True)
+    return FileResult(state, parse_source(text, hints), text.encoding, text.warnings, readable=True)
 
 
-def _read_all(files: list[FileStat], max_bytes: int) -> Iterator[FileResult]:
+def _read_all(files: list[FileStat], max_bytes: int, settings: Settings) -> Iterator[FileResult]:
     """Results in the order of `files`; parsed by worker processes when it pays off."""
+    hints = [settings.hints_for(file.source) for file in files]
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     size = sum(file.size for file in files)
     if workers < 2 or len(files) < 4 or size < PARALLEL_BYTES or "fork" not in _start_methods():
-        for file in files:
-            yield read_and_parse(file, max_bytes)
+        for file, hint in zip(files, hints, strict=True):
+            yield read_and_parse(file, max_bytes, hint)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(read_and_parse, files, itertools.repeat(max_bytes), chunksize=1)
+        yield from pool.map(read_and_parse, files, itertools.repeat(max_bytes), hints, chunksize=1)
 
 
 def _start_methods() -> list[str]:

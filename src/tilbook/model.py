@@ -181,6 +181,10 @@ class ParsedFile:
     preamble: tuple[int, int] | None = None
     """First and last line of the text before the first entry, if any."""
     warnings: list[IndexWarning] = field(default_factory=list)
+    confidence: float = 1.0
+    """How sure the reader is of the layout, 0 to 1."""
+    doubts: list[str] = field(default_factory=list)
+    """What looked ambiguous (`tilbook inspect` shows it, `inspect --all` ranks by it)."""
 
     def file_dict(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -40,6 +41,8 @@ from tilbook.parse.dates import (
     year_in,
 )
 from tilbook.parse.layouts import (
+    LESSONS,
+    SECTIONS,
     SINGLE,
     Layout,
     Segment,
@@ -50,8 +53,9 @@ from tilbook.parse.layouts import (
     strip_marker,
     undecorated,
 )
+from tilbook.settings import FileHints
 
-PARSER_VERSION = 10
+PARSER_VERSION = 11
 """Bump when parsing changes what is extracted: every file is then re-read."""
 
 
@@ -560,6 +564,27 @@ def _spans(
     return spans
 
 
+def _doubts(layout: Layout, entries: list[Entry], lines: Sequence[str]) -> list[str]:
+    """What a person would check in this reading: undated entries in a dated layout, one
+    entry holding most of a long file."""
+    found = []
+    if layout.name not in (SINGLE, LESSONS, SECTIONS):
+        undated = sum(1 for entry in entries if entry.date is None)
+        if undated:
+            found.append(f"{undated} of {len(entries)} entries have no date")
+    if layout.name != SINGLE and len(lines) >= GIANT_ENTRY_LINES:
+        for entry in entries:
+            if (entry.end_line - entry.line + 1) * 2 > len(lines):
+                found.append(
+                    f"one entry (line {entry.line}) holds {entry.end_line - entry.line + 1} "
+                    f"of {len(lines)} lines"
+                )
+                break
+    return found
+
+
+GIANT_ENTRY_LINES = 200
+"""A file at least this long whose one entry holds most of it looks misread."""
 MEND_WITHIN_DAYS = 62
 """A year is mended only when that puts the entry this close to its neighbours."""
 
@@ -629,8 +654,9 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
         dated[number] = (position, mended)
 
 
-def parse_source(src: SourceText) -> ParsedFile:
-    """Parse one decoded note file."""
+def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
+    """Parse one decoded note file; `hints` are what `tilbook.toml` says of it."""
+    hints = hints or FileHints()
     warnings = list(src.warnings)
     front_matter = src.front_matter
     text = blank_front_matter(src.text, src.front_matter_lines)
@@ -640,9 +666,18 @@ def parse_source(src: SourceText) -> ParsedFile:
         lines.pop()
     footnotes = _footnotes(src.source, blocks, lines, warnings)
     forced = _forced_layout(src.source, front_matter, warnings)
+    forced_by = "front matter (tilbook: layout)"
+    if hints.layout:
+        forced, forced_by = hints.layout, "tilbook.toml"
+    elif hints.entry_level or hints.entry_pattern:
+        forced_by = "tilbook.toml"
     has_title = isinstance(front_matter.get("title"), (str, int, float))
     year = _file_year(src.source, front_matter, blocks)
-    day_first = slash_dates_day_first(block.text[:40] for block in blocks[:400])
+    day_first = (
+        hints.date_order == "dmy"
+        if hints.date_order
+        else slash_dates_day_first(block.text[:40] for block in blocks[:400])
+    )
     blocks = split_lines(blocks, _dated_line_starts(blocks, year, day_first))
     one_note, note_day = _one_note(src.source, front_matter)
     layout = detect(
@@ -652,6 +687,10 @@ def parse_source(src: SourceText) -> ParsedFile:
         year,
         one_note=one_note,
         file_day=filename_date(PurePosixPath(src.source).stem),
+        level=hints.entry_level,
+        pattern=hints.entry_pattern,
+        day_first=day_first if hints.date_order else None,
+        forced_by=forced_by,
     )
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
@@ -681,6 +720,15 @@ def parse_source(src: SourceText) -> ParsedFile:
             )
         if not title:
             title = day.isoformat() if day else _name_title(src.source)
+        if seg.weekday_disagrees and day is not None:
+            warnings.append(
+                IndexWarning(
+                    src.source,
+                    f"the weekday written beside {day.isoformat()} is not that date's "
+                    f"({day.strftime('%A')}); the date is read as written",
+                    seg.line,
+                )
+            )
         key = (day, " ".join(seg.opener.split()))
         occurrence = occurrences.get(key, 0)
         occurrences[key] = occurrence + 1
@@ -757,6 +805,8 @@ def parse_source(src: SourceText) -> ParsedFile:
         front_matter=front_matter,
         preamble=preamble_lines,
         warnings=warnings,
+        confidence=layout.confidence,
+        doubts=[*layout.doubts, *_doubts(layout, entries, lines)],
     )
 
 
@@ -765,19 +815,69 @@ def parse_source(src: SourceText) -> ParsedFile:
 MAX_INSPECT_BYTES = 256 * 1_000_000
 
 
-def inspect_file(path: Path) -> ParsedFile:
-    """Parse `path` exactly as `tilbook index` would, without touching the index."""
+def read_for_inspection(path: Path, source: str | None = None) -> SourceText:
+    """A file read exactly as `tilbook index` reads it, or a clear error."""
     try:
         info = path.stat()
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror})") from error
     text, data = read_source(
-        FileStat(path.name, path, info.st_size, info.st_mtime_ns), max_bytes=MAX_INSPECT_BYTES
+        FileStat(source or path.name, path, info.st_size, info.st_mtime_ns),
+        max_bytes=MAX_INSPECT_BYTES,
     )
     if data is None or not text.text:
         reasons = "; ".join(w.message for w in text.warnings) or "nothing to read"
         raise SourceError(f"{path}: {reasons}")
-    return parse_source(text)
+    return text
+
+
+def inspect_file(
+    path: Path, source: str | None = None, hints: FileHints | None = None
+) -> ParsedFile:
+    """Parse `path` exactly as `tilbook index` would, without touching the index.
+
+    `source` is its path in the notes folder (its name and folders can date it) and
+    `hints` what `tilbook.toml` says of it.
+    """
+    return parse_source(read_for_inspection(path, source), hints)
+
+
+@dataclass(slots=True, frozen=True)
+class OtherReading:
+    """Another way to read a file, and the `tilbook.toml` hint that chooses it."""
+
+    hint: dict[str, Any]
+    layout: str
+    reason: str
+    entries: int
+    dated: int
+
+
+def other_readings(text: SourceText, current: ParsedFile, limit: int = 3) -> list[OtherReading]:
+    """The readings a hint would give instead of `current`, the likeliest first: each
+    layout, and each heading level that opens entries, tried in turn."""
+    tried: list[OtherReading] = []
+    seen = {tuple(entry.line for entry in current.entries)}
+    levels = sorted({int(line[1]) for line in _heading_levels(text.text)})
+    candidates: list[dict[str, Any]] = [{"layout": name} for name in LAYOUTS]
+    candidates += [{"entry_level": level} for level in levels]
+    for hint in candidates:
+        parsed = parse_source(text, FileHints(**hint))
+        lines = tuple(entry.line for entry in parsed.entries)
+        if lines in seen or not lines or parsed.layout != hint.get("layout", parsed.layout):
+            continue
+        seen.add(lines)
+        dated = sum(1 for entry in parsed.entries if entry.date)
+        tried.append(OtherReading(hint, parsed.layout, parsed.layout_reason, len(lines), dated))
+    tried.sort(key=lambda other: (-other.dated, -other.entries))
+    return tried[:limit]
+
+
+_HEADING_LINE = re.compile(r"^(#{1,6})\s", re.MULTILINE)
+
+
+def _heading_levels(text: str) -> set[str]:
+    return {f"h{len(match.group(1))}" for match in _HEADING_LINE.finditer(text)}
 
 
 def note_lines(root: Path, source: str) -> list[str]:

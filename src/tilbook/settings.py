@@ -7,9 +7,11 @@ is optional.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tilbook.errors import SettingsError
@@ -88,6 +90,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Learning targets to follow in `tilbook targets` besides those found in the notes, like "
         '"#GenAI: diffusion models" (matched by tag) or "flow matching" (matched by its words).',
     ),
+    Setting(
+        "files",
+        [],
+        "Hints for files no rule reads right, as `[[files]]` tables: `match` (a glob, like "
+        '"journal/*.md") and any of `layout`, `entry_level` (the heading level that opens '
+        "entries), `entry_pattern` (a regular expression a heading must match to open one), "
+        '`date_order` ("dmy" or "mdy" for 03/04/2024) and `date_format` (how `tilbook add` '
+        'writes a new day, like "%d.%m.%Y"). `tilbook inspect FILE` prints the hint that '
+        "would change a reading.",
+    ),
     # -- `tilbook build` (the static site) --
     Setting(
         "site_title", "Learning log", "`tilbook build`: the site's title (also the feeds' author)."
@@ -136,6 +148,22 @@ class Settings:
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
+    def hints_for(self, source: str) -> FileHints:
+        """The hints for the note `source` (relative, `/`): every matching [[files]] table,
+        later ones winning."""
+        found: dict[str, Any] = {}
+        for item in self.values.get("files", []):
+            if _matches(source, item["match"]):
+                found.update({key: value for key, value in item.items() if key != "match"})
+        return FileHints(**found)
+
+    def hints_signature(self) -> str:
+        """What changes when any reading hint changes (the index then reads files again)."""
+        return repr(
+            [{key: item.get(key) for key in HINT_KEYS if key != "date_format"}
+             for item in self.values.get("files", [])]
+        )  # fmt: skip
+
     def source_of(self, name: str) -> str:
         return str(self.path) if self.path and name in self._explicit else "default"
 
@@ -144,7 +172,76 @@ class Settings:
         return {name for name, value in self.values.items() if value != _BY_NAME[name].default}
 
 
+HINT_KEYS = ("match", "layout", "entry_level", "entry_pattern", "date_order", "date_format")
+LAYOUT_NAMES = (
+    "dated-headings",
+    "category-dated",
+    "dated-list",
+    "dated-lines",
+    "dated-table",
+    "lessons",
+    "sections",
+    "single-note",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileHints:
+    """How to read one file, where the user has said so in `tilbook.toml`."""
+
+    layout: str | None = None
+    entry_level: int | None = None
+    entry_pattern: str | None = None
+    date_order: str | None = None
+    """`dmy` or `mdy`: how `NN/NN/YYYY` dates are read."""
+    date_format: str | None = None
+    """strftime format for the dates `tilbook add` writes."""
+
+    def signature(self) -> str:
+        return repr((self.layout, self.entry_level, self.entry_pattern, self.date_order))
+
+
+def _check_hints(value: Any, path: Path) -> list[dict[str, Any]]:
+    """`[[files]]` tables, checked: a glob to match and known hints of the right type."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise SettingsError(f'{path}: files must be [[files]] tables, like match = "log.md"')
+    for number, item in enumerate(value, start=1):
+        where = f"{path}: [[files]] #{number}"
+        unknown = sorted(set(item) - set(HINT_KEYS))
+        if unknown:
+            raise SettingsError(f"{where}: unknown key {unknown[0]!r}; use {', '.join(HINT_KEYS)}")
+        if not isinstance(item.get("match"), str) or not item["match"].strip():
+            raise SettingsError(f'{where}: needs match = "a glob", like "journal/*.md"')
+        layout = item.get("layout")
+        if layout is not None and layout not in LAYOUT_NAMES:
+            raise SettingsError(
+                f"{where}: layout {layout!r} is not one of {', '.join(LAYOUT_NAMES)}"
+            )
+        level = item.get("entry_level")
+        if level is not None and (isinstance(level, bool) or level not in range(1, 7)):
+            raise SettingsError(f"{where}: entry_level must be a heading level, 1 to 6")
+        pattern = item.get("entry_pattern")
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as error:
+                raise SettingsError(
+                    f"{where}: entry_pattern is not a regular expression ({error})"
+                ) from error
+        order = item.get("date_order")
+        if order is not None and order not in ("dmy", "mdy"):
+            raise SettingsError(f'{where}: date_order must be "dmy" or "mdy"')
+        form = item.get("date_format")
+        if form is not None and (not isinstance(form, str) or "%" not in form):
+            raise SettingsError(f'{where}: date_format must be a strftime format, like "%Y-%m-%d"')
+    return value
+
+
 def _check(name: str, value: Any, path: Path) -> Any:
+    if name == "files":
+        return _check_hints(value, path)
     default = _BY_NAME[name].default
     if isinstance(default, list):
         if isinstance(value, str):
@@ -167,6 +264,14 @@ def _check(name: str, value: Any, path: Path) -> Any:
             raise SettingsError(f"{path}: {name} must be a number, like {default}")
         value = float(value)
     return value
+
+
+def _matches(source: str, pattern: str) -> bool:
+    """A glob against a note's path: `*.md` matches in any folder, `notes/*.md` from the top."""
+    pattern = pattern.strip().lstrip("/")
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(PurePosixPath(source).name, pattern)
+    return fnmatch.fnmatchcase(source, pattern) or PurePosixPath(source).match(pattern)
 
 
 def load_settings(root: Path) -> Settings:

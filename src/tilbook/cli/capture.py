@@ -73,9 +73,17 @@ def add(
     if not text.strip() and not title:
         raise click.UsageError("the entry is empty: give TEXT, or - to read it from stdin")
     with opened_log(log) as (root, store):
-        source = file or journal_source(store, load_settings(root)["journal"])
+        settings = load_settings(root)
+        source = file or journal_source(store, settings["journal"])
     capture = add_entry(
-        root, source, text, day=day or date.today(), tags=list(tags), title=title, category=category
+        root,
+        source,
+        text,
+        day=day or date.today(),
+        tags=list(tags),
+        title=title,
+        category=category,
+        hints=settings.hints_for(source),
     )
     _reindex(root)
     entry_id = _entry_id(root, capture.source, capture.line)
@@ -111,8 +119,11 @@ def today(log: Path, file: str | None, category: str | None) -> None:
     from tilbook.settings import load_settings
 
     with opened_log(log) as (root, store):
-        source = file or journal_source(store, load_settings(root)["journal"])
-    capture = add_entry(root, source, "", day=date.today(), category=category)
+        settings = load_settings(root)
+        source = file or journal_source(store, settings["journal"])
+    capture = add_entry(
+        root, source, "", day=date.today(), category=category, hints=settings.hints_for(source)
+    )
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     command = [*shlex.split(editor), f"+{capture.line}", str(root / capture.source)]
     try:
@@ -229,8 +240,11 @@ def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> N
     from tilbook.settings import load_settings
 
     with opened_log(log) as (root, store):
-        source = file or journal_source(store, load_settings(root)["journal"])
-    capture = add_todo(root, source, text, day=date.today(), tags=list(tags))
+        settings = load_settings(root)
+        source = file or journal_source(store, settings["journal"])
+    capture = add_todo(
+        root, source, text, day=date.today(), tags=list(tags), hints=settings.hints_for(source)
+    )
     _reindex(root)
     click.echo(f"Added to {capture.source}:{capture.line}")
 

@@ -101,25 +101,58 @@ def index(
 
 
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@log_option
+@click.option(
+    "--all", "every_file", is_flag=True, help="List the files whose reading looks doubtful."
+)
 @json_option
 @handle_errors
-def inspect(file: Path, as_json: bool) -> None:
-    """Show how FILE is read: its layout, entries and learning targets.
+def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> None:
+    """Show how FILE is read: its layout, how sure that is, entries and targets.
 
-    Reads the file directly (no index needed) and changes nothing.
+    Reads the file directly (no index needed) and changes nothing; the hints of
+    tilbook.toml apply when FILE is in the notes folder. It also prints the
+    [[files]] hint that would read FILE another way. --all lists every file of
+    the log whose reading looks doubtful, the least sure first.
     """
-    from tilbook.reading import inspect_file
+    if every_file:
+        if file is not None:
+            raise click.UsageError("give FILE or --all, not both")
+        _inspect_all(log, as_json)
+        return
+    if file is None:
+        raise click.UsageError("give a FILE to inspect, or --all")
+    from tilbook.reading import other_readings, parse_source, read_for_inspection
+    from tilbook.settings import load_settings
 
-    parsed = inspect_file(file)
+    root, source = _place(file, log)
+    hints = load_settings(root).hints_for(source) if root is not None else None
+    text = read_for_inspection(file, source)
+    parsed = parse_source(text, hints)
+    others = other_readings(text, parsed)
     if as_json:
         print_json(
             {
                 **parsed.file_dict(),
                 "layout_reason": parsed.layout_reason,
+                "confidence": parsed.confidence,
+                "doubts": parsed.doubts,
                 "preamble": list(parsed.preamble) if parsed.preamble else None,
                 "warnings": [str(w) for w in parsed.warnings],
                 "entries": [entry.to_dict() for entry in parsed.entries],
+                "other_readings": [
+                    {
+                        "hint": {"match": source, **other.hint},
+                        "layout": other.layout,
+                        "reason": other.reason,
+                        "entries": other.entries,
+                        "dated": other.dated,
+                    }
+                    for other in others
+                ],
             }
         )
         return
@@ -127,6 +160,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
     out = console()
     out.print(f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})")
+    out.print(f"sure: {parsed.confidence:.0%}" + "".join(f"; {doubt}" for doubt in parsed.doubts))
     if parsed.title:
         out.print(f"title: {parsed.title}")
     if parsed.preamble:
@@ -136,13 +170,13 @@ def inspect(file: Path, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for entry in parsed.entries:
         found = ", ".join(
-            f"{len(items)} {name}"
+            _count(len(items), name)
             for name, items in (
-                ("links", entry.links),
-                ("papers", entry.papers),
-                ("todos", entry.todos),
-                ("questions", entry.questions),
-                ("terms", entry.terms),
+                ("link", entry.links),
+                ("paper", entry.papers),
+                ("todo", entry.todos),
+                ("question", entry.questions),
+                ("term", entry.terms),
             )
             if items
         )
@@ -154,11 +188,88 @@ def inspect(file: Path, as_json: bool) -> None:
             found,
         )
     out.print(table)
-    out.print(f"{len(parsed.entries)} entries")
+    out.print(_count(len(parsed.entries), "entry", "entries"))
     for target in parsed.targets:
         out.print(f"target (line {target.line}): {target.text}")
     for warning in parsed.warnings:
         out.print(f"[yellow]warning:[/] {warning}")
+    if others:
+        out.print("\nTo read it another way, add to tilbook.toml in the notes folder:")
+        for other in others:
+            hint = "\n".join(
+                f"{key} = {json.dumps(value, ensure_ascii=False)}"
+                for key, value in {"match": source, **other.hint}.items()
+            )
+            entries = _count(other.entries, "entry", "entries")
+            said = f"# {other.layout}: {entries}, {other.dated} dated"
+            out.print(f"{said}\n[[files]]\n{hint}", markup=False, highlight=False)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else (many or one + 's')}"
+
+
+def _place(file: Path, log: Path) -> tuple[Path | None, str]:
+    """The notes folder holding FILE (--log, else the current folder) and FILE's path in it."""
+    from tilbook.errors import LogFolderError
+
+    try:
+        root = notes_root(log)
+    except LogFolderError:  # no usable notes folder: FILE is read on its own
+        return None, file.name
+    path = file.resolve()
+    if path.is_relative_to(root):
+        return root, path.relative_to(root).as_posix()
+    return None, file.name
+
+
+DOUBTFUL = 0.6
+"""A reading less sure than this is listed by `inspect --all` even without a doubt."""
+
+
+def _inspect_all(log: Path, as_json: bool) -> None:
+    """Every file whose reading looks doubtful, least sure first."""
+    with opened_log(log) as (_, store):
+        files = store.files()
+    doubtful = sorted(
+        (info for info in files if info.doubts or info.confidence < DOUBTFUL or info.warnings),
+        key=lambda info: info.confidence - 0.1 * len(info.doubts) - 0.05 * len(info.warnings),
+    )
+    if as_json:
+        print_json(
+            [
+                {
+                    "source": info.source,
+                    "layout": info.layout,
+                    "reason": info.layout_reason,
+                    "confidence": info.confidence,
+                    "doubts": info.doubts,
+                    "warnings": [str(w) for w in info.warnings],
+                    "entries": info.entries,
+                }
+                for info in doubtful
+            ]
+        )
+        return
+    if not doubtful:
+        click.echo(f"All {len(files)} files read without doubt.")
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, expand=True)
+    table.add_column("file", overflow="fold", ratio=2)
+    table.add_column("layout", overflow="fold", ratio=1)
+    table.add_column("sure", justify="right", width=5)
+    table.add_column("why", overflow="fold", ratio=3)
+    for info in doubtful:
+        why = [*info.doubts, *(_count(len(info.warnings), "warning") for _ in [0] if info.warnings)]
+        table.add_row(info.source, info.layout, f"{info.confidence:.0%}", "; ".join(why))
+    console().print(table)
+    click.echo(
+        f"{_count(len(doubtful), 'file')} of {len(files)} to check: "
+        "`tilbook inspect FILE` shows the reading and the hint that changes it.",
+        err=True,
+    )
 
 
 def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
@@ -394,10 +505,9 @@ def export(log: Path, fmt: str, output: Path | None) -> None:
 @handle_errors
 def config(log: Path, as_json: bool) -> None:
     """Show every setting, its value and where it comes from (tilbook.toml)."""
-    from tilbook.notes.files import log_root
     from tilbook.settings import SETTINGS, load_settings
 
-    settings = load_settings(log_root(log))
+    settings = load_settings(notes_root(log))
     rows = [
         {
             "name": s.name,

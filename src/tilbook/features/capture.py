@@ -24,12 +24,13 @@ from tilbook.parse.blocks import ENTRY_MARKER, Block, parse_blocks
 from tilbook.parse.dates import (
     MAX_YEAR,
     MIN_YEAR,
-    date_prefix,
+    find_date,
     format_date_like,
     slash_dates_day_first,
 )
 from tilbook.parse.layouts import CATEGORY, DATED, category_date
 from tilbook.reading import blank_front_matter, parse_source
+from tilbook.settings import FileHints
 from tilbook.store.base import EntryFilter, EntrySummary, Store
 
 DEFAULT_JOURNAL = "journal.md"
@@ -61,6 +62,8 @@ class Journal:
     uses_markers: bool
     day_first: bool = False
     """The log writes `NN/NN/YYYY` dates day first."""
+    date_format: str | None = None
+    """How new days are written, when `tilbook.toml` says (`date_format`, strftime)."""
 
     @property
     def layout(self) -> str:
@@ -82,12 +85,17 @@ class Capture:
 # -- reading the journal's style ---------------------------------------------------------
 
 
-def read_journal(path: Path, source: str) -> Journal:
+def read_journal(path: Path, source: str, hints: FileHints | None = None) -> Journal:
+    hints = hints or FileHints()
     note = read_note(path)
     parsed_source = source_from_text(source, note.text)
-    parsed = parse_source(parsed_source)
+    parsed = parse_source(parsed_source, hints)
     blocks = parse_blocks(blank_front_matter(parsed_source.text, parsed_source.front_matter_lines))
-    day_first = slash_dates_day_first([b.text for b in blocks if b.kind == "heading"])
+    day_first = (
+        hints.date_order == "dmy"
+        if hints.date_order
+        else slash_dates_day_first([b.text for b in blocks if b.kind == "heading"])
+    )
     days = _day_headings(blocks, day_first=day_first) if parsed.layout == DATED else []
     dated = [d.day for d in days] or [
         date.fromisoformat(e.date) for e in parsed.entries if e.date is not None
@@ -97,7 +105,9 @@ def read_journal(path: Path, source: str) -> Journal:
     uses_markers = parsed.layout == DATED and any(
         ENTRY_MARKER.match(lines[e.line - 1].lstrip("-*+ \t")) for e in parsed.entries
     )
-    return Journal(note, source, parsed, blocks, days, newest_first, uses_markers, day_first)
+    return Journal(
+        note, source, parsed, blocks, days, newest_first, uses_markers, day_first, hints.date_format
+    )
 
 
 def _day_headings(blocks: list[Block], *, day_first: bool = False) -> list[DayHeading]:
@@ -105,12 +115,17 @@ def _day_headings(blocks: list[Block], *, day_first: bool = False) -> list[DayHe
     found = []
     for block in blocks:
         if block.kind == "heading" and block.depth == 0:
-            prefix = date_prefix(block.text, day_first=day_first)
-            if prefix is not None:
+            written = find_date(block.text, day_first=day_first)
+            if written is not None:
                 levels[block.level] = levels.get(block.level, 0) + 1
                 found.append(
                     DayHeading(
-                        prefix[0], block.line, block.end_line, block.level, block.setext, block.text
+                        written.day,
+                        block.line,
+                        block.end_line,
+                        block.level,
+                        block.setext,
+                        block.text,
                     )
                 )
     if not levels:
@@ -166,7 +181,10 @@ def _day_heading(journal: Journal | None, day: date) -> str:
     if journal is None or not journal.days:
         return f"## {day.isoformat()}"
     sample = journal.days[0]
-    text = format_date_like(sample.text, day, day_first=journal.day_first)
+    if journal.date_format:
+        text = day.strftime(journal.date_format)
+    else:
+        text = format_date_like(sample.text, day, day_first=journal.day_first)
     if sample.setext:
         lines = journal.note.lines
         underline = lines[sample.last_line - 1].strip() if sample.last_line > sample.line else ""
@@ -355,8 +373,10 @@ def add_entry(
     tags: list[str] | None = None,
     title: str | None = None,
     category: str | None = None,
+    hints: FileHints | None = None,
 ) -> Capture:
-    """Add an entry for `day` to the journal file, in its own style."""
+    """Add an entry for `day` to the journal file, in its own style (and as `hints`, from
+    `tilbook.toml`, say)."""
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise CaptureError(
@@ -366,7 +386,7 @@ def add_entry(
     path = root / journal_source
     if not path.exists():
         return new_journal(path, journal_source, day, text, tags, title)
-    journal = read_journal(path, journal_source)
+    journal = read_journal(path, journal_source, hints)
     if journal.layout == CATEGORY:
         return add_category(journal, day, text, tags, title, category)
     if journal.layout == DATED or not journal.parsed.entries:
@@ -378,17 +398,23 @@ def add_entry(
 
 
 def add_todo(
-    root: Path, source: str, text: str, *, day: date, tags: list[str] | None = None
+    root: Path,
+    source: str,
+    text: str,
+    *,
+    day: date,
+    tags: list[str] | None = None,
+    hints: FileHints | None = None,
 ) -> Capture:
     """Add `- [ ] text` to the day's newest entry, or start an entry with a `TODO:` line."""
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
     item = f"- [ ] {text.strip()}" + "".join(f" #{tag}" for tag in tags)
     path = root / source
     if path.exists():
-        journal = read_journal(path, source)
+        journal = read_journal(path, source, hints)
         todays = [e for e in journal.parsed.entries if e.date == day.isoformat()]
         if todays:
             target = todays[0] if journal.newest_first else todays[-1]
             line = _insert_lines(journal, target.end_line, item)
             return Capture(path, source, line)
-    return add_entry(root, source, f"TODO: {text.strip()}", day=day, tags=tags)
+    return add_entry(root, source, f"TODO: {text.strip()}", day=day, tags=tags, hints=hints)

@@ -169,6 +169,8 @@ class Layout:
     """How sure the choice is, 0 to 1."""
     doubts: list[str] = field(default_factory=list)
     """What looked ambiguous, for `tilbook inspect`."""
+    only_opened: bool = False
+    """Only the blocks in `opened` open entries (the user gave a pattern)."""
 
 
 @dataclass(slots=True)
@@ -192,6 +194,8 @@ class Segment:
     until: datetime.date | None = None
     dated: bool = False
     """Opened by a list item, line or table row that starts with its date."""
+    weekday_disagrees: bool = False
+    """The weekday written beside the date is another day's."""
 
 
 def _headings(blocks: list[Block]) -> list[int]:
@@ -466,58 +470,81 @@ def detect(
     *,
     one_note: str | None = None,
     file_day: date | None = None,
+    level: int | None = None,
+    pattern: str | None = None,
+    day_first: bool | None = None,
+    forced_by: str = "front matter (tilbook: layout)",
 ) -> Layout:
     """Decide the layout of a file from its blocks.
 
     `one_note` names a reason the file is one note (a date in its name or front
-    matter), used when no entry structure is dated.
+    matter), used when no entry structure is dated. `forced`, `level`, `pattern`
+    and `day_first` are what the user said (front matter or `tilbook.toml`).
     """
     headings = _headings(blocks)
-    day_first = slash_dates_day_first(
-        [blocks[i].text for i in headings]
-        + [_first_line(b) for b in blocks if b.kind in ("para", "item", "row")]
-    )
+    if day_first is None:
+        day_first = slash_dates_day_first(
+            [blocks[i].text for i in headings]
+            + [_first_line(b) for b in blocks if b.kind in ("para", "item", "row")]
+        )
     dates = heading_dates(blocks, headings, file_year, day_first=day_first, file_day=file_day)
+    said = f"set in {forced_by}"
     if forced == SINGLE:
-        reason = "set in front matter (tilbook: layout)"
-        return _single(blocks, headings, front_matter_title, reason)
+        return _single(blocks, headings, front_matter_title, said)
+    if pattern:
+        return _pattern_layout(blocks, headings, dates, pattern, level, day_first, forced_by)
+    if level is not None:
+        headings_at = [i for i in headings if blocks[i].level == level]
+    else:
+        headings_at = headings
 
     heading_layout = None
-    if forced not in (SECTIONS, LESSONS):
-        heading_layout = _dated_headings(blocks, headings, dates, forced, day_first)
+    if forced not in (SECTIONS, LESSONS, DATED_LIST, DATED_LINES, DATED_TABLE):
+        heading_layout = _dated_headings(blocks, headings_at, dates, forced, day_first)
     dated_blocks: dict[str, dict[int, tuple[DateMatch, str]]] = {}
     chosen = None
-    if forced not in (SECTIONS, LESSONS) and (
-        heading_layout is None or len(heading_layout.opened) < 2
+    if (
+        forced not in (SECTIONS, LESSONS, DATED, CATEGORY)
+        and level is None
+        and (heading_layout is None or len(heading_layout.opened) < 2)
     ):
         dated_blocks = _dated_blocks(blocks, file_year, day_first)
-        chosen = _best_dated_blocks(blocks, dated_blocks)
+        chosen = _best_dated_blocks(blocks, dated_blocks, forced)
     if chosen is not None:
-        return _dated_block_layout(chosen, dated_blocks, day_first)
+        layout = _dated_block_layout(chosen, dated_blocks, day_first)
+        if forced is not None:
+            layout.reason = f"{layout.reason}; {said}"
+        return layout
     if heading_layout is not None:
+        if forced is not None or level is not None:
+            heading_layout.reason = f"{heading_layout.reason}; {said}"
         return heading_layout
 
     title_index = _title_heading(blocks, headings, front_matter_title)
-    if forced != SECTIONS and one_note and forced != LESSONS:
+    if forced is None and level is None and one_note:
         return _single(blocks, headings, front_matter_title, one_note)
     lessons: Counter[tuple[int, int]] = Counter()
-    for index in headings:
+    for index in headings_at:
         if index not in dates and lesson_heading(blocks[index].text) is not None:
             lessons[_key(blocks[index])] += 1
-    totals = Counter(_key(blocks[index]) for index in headings)
+    totals = Counter(_key(blocks[index]) for index in headings_at)
     lessons_found = _best_level(lessons, totals)
-    if forced != SECTIONS and lessons_found and lessons_found[1] >= 2:
-        (level, _), count = lessons_found
-        layout = Layout(LESSONS, f"{count} headings at level {level} are numbered lessons", level)
+    if forced in (None, LESSONS) and lessons_found and lessons_found[1] >= 2:
+        (found_level, _), count = lessons_found
+        reason = f"{count} headings at level {found_level} are numbered lessons"
+        layout = Layout(LESSONS, reason if forced is None else f"{reason}; {said}", found_level)
         _judge(layout, count, totals[lessons_found[0]])
         return layout
+    if forced == LESSONS and headings_at:
+        chosen_level = level or min(blocks[i].level for i in headings_at)
+        return Layout(LESSONS, said, chosen_level, title_index)
 
-    plain = [i for i in headings if not blocks[i].quote]
+    plain = [i for i in headings_at if not blocks[i].quote]
     repeated = Counter(blocks[index].level for index in plain if index != title_index)
-    levels = sorted(level for level, count in repeated.items() if count > 1)
-    if forced == SECTIONS and not levels and repeated:
+    levels = sorted(found for found, count in repeated.items() if count > 1)
+    if (forced == SECTIONS or level is not None) and not levels and repeated:
         levels = [min(repeated)]
-    if levels and forced != SECTIONS:
+    if levels and forced is None and level is None:
         at_level = [i for i in plain if blocks[i].level == levels[0] and i != title_index]
         prompts = sum(1 for i in at_level if undecorated(blocks[i].text).endswith(("?", "？")))
         if prompts * 2 >= len(at_level):
@@ -527,18 +554,45 @@ def detect(
             reason = "its title names one period (a week, a day)"
             return _single(blocks, headings, front_matter_title, reason)
     if levels:
-        level = levels[0]
-        reason = (
-            "set in front matter (tilbook: layout)"
-            if forced == SECTIONS
-            else f"{repeated[level]} topic headings at level {level}"
-        )
-        layout = Layout(SECTIONS, reason, level, title_index)
-        layout.confidence = 0.7
+        section_level = levels[0]
+        reason = f"{repeated[section_level]} topic headings at level {section_level}"
+        if forced is not None or level is not None:
+            reason = f"{reason}; {said}"
+        layout = Layout(SECTIONS, reason, section_level, title_index)
+        layout.confidence = 0.8 if forced is None and level is None else 1.0
         return layout
     return _single(
         blocks, headings, front_matter_title, "no dated, numbered or repeated headings: one note"
     )
+
+
+def _pattern_layout(
+    blocks: list[Block],
+    headings: list[int],
+    dates: dict[int, Opened],
+    pattern: str,
+    level: int | None,
+    day_first: bool,
+    forced_by: str,
+) -> Layout:
+    """Entries opened by the headings that match the user's pattern (and level)."""
+    compiled = re.compile(pattern)
+    matching = [
+        i
+        for i in headings
+        if (level is None or blocks[i].level == level) and compiled.search(blocks[i].text)
+    ]
+    opened = {i: dates.get(i) or Opened(None, None, _plain_title(blocks[i].text)) for i in matching}
+    name = DATED if any(item.day for item in opened.values()) else SECTIONS
+    layout = Layout(
+        name,
+        f"{len(matching)} headings match entry_pattern; set in {forced_by}",
+        min((blocks[i].level for i in matching), default=level or 2),
+        opened=opened,
+        day_first=day_first,
+    )
+    layout.only_opened = True
+    return layout
 
 
 def _dated_headings(
@@ -590,6 +644,13 @@ def _dated_headings(
     )
     if name == DATED:
         _drop_shared_titles(layout.opened)
+    if name == CATEGORY:
+        # A category heading whose date line is missing is still one of the log's entries.
+        count = totals[key] - sum(
+            1
+            for i in headings
+            if _key(blocks[i]) == key and i not in dates and not _names(blocks, [i])
+        )
     if forced is not None and forced not in (DATED, CATEGORY):
         layout.doubts.append(f"front matter asks for {forced}, but the headings are dated")
     _judge(layout, count, totals[key])
@@ -608,7 +669,9 @@ def _judge(layout: Layout, count: int, total: int) -> None:
 
 
 def _best_dated_blocks(
-    blocks: list[Block], dated: dict[str, dict[int, tuple[DateMatch, str]]]
+    blocks: list[Block],
+    dated: dict[str, dict[int, tuple[DateMatch, str]]],
+    forced: str | None = None,
 ) -> tuple[str, list[int]] | None:
     """The kind (and for items, the depth) of block that most often opens with a date."""
     options: list[tuple[int, int, str, list[int]]] = []
@@ -620,7 +683,13 @@ def _best_dated_blocks(
     rows = [i for i, (_, rest) in dated["row"].items() if rest]
     options.append((len(dated["line"]), 2, "line", sorted(dated["line"])))
     options.append((len(rows), 1, "row", rows))
-    options = [option for option in options if option[0] >= 2]
+    wanted = {DATED_LIST: "item", DATED_LINES: "line", DATED_TABLE: "row"}.get(forced or "")
+    options = [
+        option
+        for option in options
+        if (option[0] >= 2 or (wanted and option[0] >= 1))
+        and (wanted is None or option[2].startswith(wanted))
+    ]
     if not options:
         return None
     _, _, kind, indexes = max(options, key=lambda option: (option[0], option[1]))
@@ -704,7 +773,8 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
         if block.footnote is not None:
             continue
         opens = index in layout.opened or (
-            block.kind == "heading"
+            not layout.only_opened
+            and block.kind == "heading"
             and not block.quote
             and block.level <= level
             and index != layout.title_index
@@ -788,6 +858,7 @@ def _segment_dated_blocks(
                 blocks=[index],
                 until=opened.until,
                 dated=True,
+                weekday_disagrees=opened.weekday_disagrees,
             )
             segments.append(current)
             continue
@@ -819,6 +890,7 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
     if layout.name == DATED and opened is not None:
         heading.date = opened.day
         heading.until = opened.until
+        heading.weekday_disagrees = opened.weekday_disagrees
         heading.title = opened.title
         heading.date_line = opened.date_line
         if opened.date_line >= 0:

@@ -105,6 +105,8 @@ class FileInfo:
     entries: int
     targets: list[dict[str, Any]]
     warnings: list[IndexWarning]
+    confidence: float = 1.0
+    doubts: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):

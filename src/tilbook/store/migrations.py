@@ -164,6 +164,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE questions ADD COLUMN end_line INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE questions ADD COLUMN inline INTEGER NOT NULL DEFAULT 0
     """,
+    # 5: how sure the reader was of each file's layout, and what looked doubtful.
+    """
+    -- NOTE: 0 to 1; `tilbook inspect --all` lists the least sure files first.
+    ALTER TABLE files ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0;
+    ALTER TABLE files ADD COLUMN doubts TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 

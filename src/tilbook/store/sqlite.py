@@ -180,13 +180,15 @@ class SQLiteStore:
         targets: list[dict[str, Any]],
         warnings: list[IndexWarning],
         preamble: tuple[int, int] | None,
+        confidence: float = 1.0,
+        doubts: list[str] | None = None,
     ) -> int:
         row = self.db.execute(
             """
             INSERT INTO files(source, size, mtime_ns, hash, parser_version, encoding, layout,
                               layout_reason, title, front_matter, targets, warnings,
-                              preamble_start, preamble_end, indexed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              preamble_start, preamble_end, indexed_at, confidence, doubts)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(source) DO UPDATE SET
                 size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash,
                 parser_version = excluded.parser_version, encoding = excluded.encoding,
@@ -194,7 +196,8 @@ class SQLiteStore:
                 title = excluded.title, front_matter = excluded.front_matter,
                 targets = excluded.targets, warnings = excluded.warnings,
                 preamble_start = excluded.preamble_start, preamble_end = excluded.preamble_end,
-                indexed_at = excluded.indexed_at
+                indexed_at = excluded.indexed_at, confidence = excluded.confidence,
+                doubts = excluded.doubts
             RETURNING id
             """,
             (
@@ -215,6 +218,8 @@ class SQLiteStore:
                 preamble[0] if preamble else None,
                 preamble[1] if preamble else None,
                 _now(),
+                confidence,
+                json.dumps(doubts or [], ensure_ascii=False),
             ),
         ).fetchone()
         return int(row[0])
@@ -236,6 +241,8 @@ class SQLiteStore:
             targets=parsed.file_dict()["targets"],
             warnings=parsed.warnings,
             preamble=parsed.preamble,
+            confidence=parsed.confidence,
+            doubts=parsed.doubts,
         )
         self._insert_entries(file_id, parsed.entries)
 
@@ -623,7 +630,8 @@ class SQLiteStore:
         rows = self.db.execute(
             """
             SELECT f.source, f.layout, f.layout_reason, f.title, f.targets, f.warnings,
-                   (SELECT COUNT(*) FROM entries e WHERE e.file_id = f.id)
+                   (SELECT COUNT(*) FROM entries e WHERE e.file_id = f.id),
+                   f.confidence, f.doubts
             FROM files f ORDER BY f.source
             """
         ).fetchall()
@@ -639,6 +647,8 @@ class SQLiteStore:
                     IndexWarning(row[0], w["message"], w["line"])
                     for w in json.loads(row[5] or "[]")
                 ],
+                confidence=float(row[7]),
+                doubts=json.loads(row[8] or "[]"),
             )
             for row in rows
         ]

@@ -225,7 +225,10 @@ async def add_page(request: Request, state: LogState, csrf: Csrf) -> Response:
         raise TilbookError("the entry is empty: write something first")
     tags = [tag.strip().lstrip("#") for tag in form.get("tags", "").replace(",", " ").split()]
     day = user_date(form["date"], whole_day=True) if form.get("date") else date.today()
-    capture = add_entry(state.root, journal, text, day=day, tags=[t for t in tags if t])
+    hints = load_settings(state.root).hints_for(journal)
+    capture = add_entry(
+        state.root, journal, text, day=day, tags=[t for t in tags if t], hints=hints
+    )
     state.sync()
     found = entry_at(state.store(), capture.source, capture.line)
     return _redirect(f"/entry/{found.id}" if found else "/")
