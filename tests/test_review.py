@@ -280,31 +280,42 @@ def test_stats_plot(card_log: Path, invoke: Invoke, tmp_path: Path) -> None:
 
 
 def _copy_notes(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tilbook"))
+    """The notes alone: another folder that shares neither index nor state files."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tilbook", ".tilbook-state"))
     return target
 
 
 def test_export_import_round_trip(card_log: Path, tmp_path: Path, invoke: Invoke) -> None:
     reviewed = review_twice(card_log, "Dropout")
     exported = tmp_path / "reviews.json"
-    assert "Wrote 4 cards and 2 reviews" in invoke("review", "export", str(exported)).stderr
+    assert "Wrote 4 cards, 2 reviews and 0 answer records" in (
+        invoke("review", "export", str(exported)).stderr
+    )
     data = json.loads(exported.read_text(encoding="utf-8"))
-    assert data["tilbook_reviews"] == 1
-    assert json.loads(invoke("review", "export").stdout)["cards"] == data["cards"]
+    assert data["tilbook_reviews"] == 2
+    state_files = card_log / ".tilbook-state"
+    on_disk = [
+        json.loads(line)
+        for line in (state_files / "reviews.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert data["state"]["reviews.jsonl"] == on_disk  # a copy of the state file's records
+    assert json.loads(invoke("review", "export").stdout)["state"] == data["state"]
 
     other = _copy_notes(card_log, tmp_path / "laptop")
     result = run(other, "import", str(exported))
-    assert "0 new cards, 1 updated, 3 kept as they were here; 2 reviews added." in result.output
+    assert "2 reviews, 2 card schedules, 0 answer records and 0 parameter records added" in (
+        result.output
+    )
     there = cards_by_front(other)["Dropout"]
     assert there.schedule == reviewed.schedule
     assert there.reviewed_back == reviewed.reviewed_back
     with reviews_of(other) as (_, reviews, _settings):
-        assert [r.to_dict() for r in reviews.reviews()] == data["reviews"]
+        assert reviews.reviews() == [
+            r for r in reviews_of_log(card_log) if r.card_key == reviewed.key
+        ]
     # Importing the same file again changes nothing.
-    assert (
-        "0 updated, 4 kept as they were here; 0 reviews added."
-        in run(other, "import", str(exported)).output
-    )
+    again = run(other, "import", str(exported)).output
+    assert "0 reviews, 0 card schedules" in again and "2 were here already" in again
 
     # The laptop reviews Dropout again; its newer state wins when brought back.
     with reviews_of(other) as (_, reviews, settings):
@@ -313,29 +324,52 @@ def test_export_import_round_trip(card_log: Path, tmp_path: Path, invoke: Invoke
         latest = answer_card(reviews, make_scheduler(reviews, settings), card, 2)
     back = tmp_path / "back.json"
     run(other, "export", str(back))
-    assert "1 updated" in run(card_log, "import", str(back)).output
+    assert "1 reviews, 1 card schedules" in run(card_log, "import", str(back)).output
     assert cards_by_front(card_log)["Dropout"].schedule == latest.schedule
     # The older export does not overwrite the laptop's newer state.
-    assert "0 new cards, 0 updated, 4 kept" in run(other, "import", str(exported)).output
+    assert "0 reviews, 0 card schedules" in run(other, "import", str(exported)).output
     assert cards_by_front(other)["Dropout"].schedule == latest.schedule
 
 
+def reviews_of_log(root: Path) -> list[ReviewRecord]:
+    with reviews_of(root) as (_, reviews, _settings):
+        return reviews.reviews()
+
+
+def test_import_of_an_export_from_before_state_files(card_log: Path, tmp_path: Path) -> None:
+    reviewed = review_twice(card_log, "Dropout")
+    old = {
+        "tilbook_reviews": 1,
+        "exported_at": "2026-01-01T00:00:00+00:00",
+        "parameters": None,
+        "cards": [card.to_dict() for card in cards_by_front(card_log).values()],
+        "reviews": [record.to_dict() for record in reviews_of_log(card_log)],
+    }
+    exported = tmp_path / "old.json"
+    exported.write_text(json.dumps(old), encoding="utf-8")
+    other = _copy_notes(card_log, tmp_path / "laptop")
+    assert "2 reviews, 1 card schedules" in run(other, "import", str(exported)).output
+    there = cards_by_front(other)["Dropout"]
+    assert there.schedule == reviewed.schedule
+    assert there.reviewed_back == reviewed.reviewed_back
+    assert len(reviews_of_log(other)) == 2
+
+
 def test_import_of_cards_not_in_these_notes(card_log: Path, tmp_path: Path) -> None:
-    review_twice(card_log, "What does Adam keep per parameter?")
+    reviewed = review_twice(card_log, "What does Adam keep per parameter?")
     exported = tmp_path / "reviews.json"
     run(card_log, "export", str(exported))
     elsewhere = _copy_notes(card_log, tmp_path / "elsewhere")
     (elsewhere / "optim.md").unlink()
     result = run(elsewhere, "import", str(exported))
-    assert "2 new cards" in result.output
-    assert "2 of its cards are not in these notes (yet)" in result.stderr
-    waiting = cards_by_front(elsewhere)["What does Adam keep per parameter?"]
-    assert waiting.suspended_at is not None and waiting.schedule.state is not None
+    assert "2 reviews" in result.output
+    assert "1 of its cards are not in these notes (yet)" in result.stderr
+    assert "What does Adam keep per parameter?" not in cards_by_front(elsewhere)
     # The text arrives: the card is active with its imported history.
     shutil.copyfile(card_log / "optim.md", elsewhere / "optim.md")
     arrived = cards_by_front(elsewhere)["What does Adam keep per parameter?"]
     assert arrived.suspended_at is None
-    assert arrived.schedule == waiting.schedule
+    assert arrived.schedule == reviewed.schedule
 
 
 @pytest.mark.parametrize(

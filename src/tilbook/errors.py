@@ -31,6 +31,10 @@ class SettingsError(TilbookError):
     """tilbook.toml is malformed or names an unknown setting."""
 
 
+class StateError(TilbookError):
+    """A state file (answers, reviews) cannot be written; nothing was recorded."""
+
+
 class ReviewDataError(TilbookError):
     """A review export to import is not one tilbook wrote, or is damaged."""
 

@@ -14,12 +14,12 @@ import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tilbook.model import IndexWarning, ParsedFile
 from tilbook.notes.files import TILBOOK_DIR, FileStat, read_source, walk
+from tilbook.notes.locks import locked
 from tilbook.reading import PARSER_VERSION, parse_source
 from tilbook.settings import FileHints, Settings
 from tilbook.store.base import FileState, Store
@@ -66,26 +66,8 @@ def sync(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Index every note file of `root` that changed since the last run."""
-    with _exclusive(root):
+    with locked(root / TILBOOK_DIR / LOCK_NAME):
         return _sync(root, store, settings, full=full, progress=progress)
-
-
-@contextmanager
-def _exclusive(root: Path) -> Iterator[None]:
-    """One indexing run at a time per log folder (others wait), across processes."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        yield
-        return
-    folder = root / TILBOOK_DIR
-    folder.mkdir(exist_ok=True)
-    with open(folder / LOCK_NAME, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _sync(

@@ -21,6 +21,7 @@ from tilbook.cli.papers import papers
 from tilbook.cli.read import config, entries, export, index, inspect, search, show, tags
 from tilbook.cli.review import review
 from tilbook.cli.serve import serve
+from tilbook.cli.state import state
 from tilbook.cli.stats import stats, targets
 
 
@@ -31,14 +32,15 @@ def main(log: Path) -> None:
     """tilbook reads your Markdown learning log as it is and makes it searchable.
 
     Your notes are never changed: tilbook keeps its index in .tilbook/ inside
-    the notes folder, and brings it up to date before every command. --log
+    the notes folder (a cache), brings it up to date before every command, and
+    keeps your answers and reviews in .tilbook-state/ (commit it with your notes). --log
     (or TILBOOK_LOG) names the notes folder, here or after any command.
     """
 
 
 for _command in (
     index, inspect, entries, search, show, tags, export, config,
-    add, today, todo, questions, papers, targets, stats, review, build, serve,
+    add, today, todo, questions, papers, targets, stats, review, state, build, serve,
 ):  # fmt: skip
     main.add_command(_command)
 

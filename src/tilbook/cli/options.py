@@ -143,7 +143,7 @@ def notes_root(log: Path) -> Path:
 @contextmanager
 def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
     """The log folder and its index, brought up to date first (quietly)."""
-    from tilbook.cli.output import report_warnings
+    from tilbook.cli.output import report_store, report_warnings
     from tilbook.indexing import sync as sync_log
     from tilbook.settings import load_settings
     from tilbook.store import open_store
@@ -151,8 +151,8 @@ def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
     root = notes_root(log)
     store = open_store(root)
     try:
-        if sync:
-            report_warnings(sync_log(root, store, load_settings(root)).warnings)
+        warnings = sync_log(root, store, load_settings(root)).warnings if sync else []
+        report_warnings(warnings + report_store(store))
         yield root, store
     finally:
         store.close()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from tilbook.model import IndexWarning
+    from tilbook.store.base import Store
 
 
 def console(stderr: bool = False) -> Console:
@@ -32,6 +33,18 @@ def report_warnings(warnings: list[IndexWarning]) -> None:
     out = console(stderr=True)
     for warning in warnings:
         out.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+
+
+def report_store(store: Store) -> list[IndexWarning]:
+    """Print what the store has to say once; returns the state files' warnings."""
+    store.refresh_state()
+    out = console(stderr=True)
+    for notice in store.notices:
+        out.print(f"[green]tilbook:[/] {notice}", markup=True, soft_wrap=True)
+    store.notices.clear()
+    warnings = list(store.state_warnings)
+    store.state_warnings.clear()
+    return warnings
 
 
 @contextmanager

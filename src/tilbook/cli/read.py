@@ -18,7 +18,7 @@ from tilbook.cli.options import (
     notes_root,
     opened_log,
 )
-from tilbook.cli.output import console, print_json, progress_bar, report_warnings
+from tilbook.cli.output import console, print_json, progress_bar, report_store, report_warnings
 
 
 @click.command()
@@ -60,7 +60,7 @@ def index(
         with progress_bar("indexing", minimum=20, enabled=not quiet and not as_json) as progress:
             report = sync(root, store, settings, full=rebuild, progress=progress)
         counts = store.counts()
-        warnings = list(report.warnings)
+        warnings = list(report.warnings) + report_store(store)
         if strict:
             # Files unchanged since an earlier run were not read again: their warnings count too.
             seen = {str(warning) for warning in warnings}

@@ -450,21 +450,27 @@ def anki_command(
 @click.pass_context
 @handle_errors
 def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
-    """Write every card's review state and the review log as JSON (to FILE or stdout).
+    """Write your review history and answers as one JSON file (to FILE or stdout).
 
-    `tilbook review import` on another machine merges it into that index.
+    It is a copy of the records in .tilbook-state/ (which already travel with
+    the notes when you sync or commit them); `tilbook review import` adds them
+    to another notes folder.
     """
-    from tilbook.features.cards.review import export_reviews
+    from tilbook.features.state import export_state
+    from tilbook.store.state import ANSWERS, REVIEWS
 
-    with _opened_cards(log) as (_, _store, reviews, _settings):
-        data = export_reviews(reviews)
+    with _opened_cards(log) as (_, store, reviews, _settings):
+        data = export_state(store, reviews)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if file is None:
         click.echo(text)
         return
     file.write_text(text + "\n", encoding="utf-8")
+    ratings = sum(1 for record in data["state"][REVIEWS] if "rating" in record)
     click.echo(
-        f"Wrote {len(data['cards'])} cards and {len(data['reviews'])} reviews to {file}", err=True
+        f"Wrote {len(data['cards'])} cards, {ratings} reviews and "
+        f"{len(data['state'][ANSWERS])} answer records to {file}",
+        err=True,
     )
 
 
@@ -474,30 +480,25 @@ def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
 @click.pass_context
 @handle_errors
 def import_command(ctx: click.Context, file: Path, log: Path) -> None:
-    """Merge review history exported by `tilbook review export` into this index.
+    """Add review history and answers exported by `tilbook review export` to this log.
 
-    For each card the more recently reviewed state wins; review logs are joined
-    (importing the same file twice changes nothing).
+    Records this log already holds are not added again (importing a file twice
+    changes nothing); for each card, question and parameter set the latest
+    record wins. Exports from older versions of tilbook import too.
     """
-    from tilbook.features.cards.deck import sync_cards
-    from tilbook.features.cards.review import import_reviews, read_export
+    from tilbook.features.state import import_state, read_export
 
     data = read_export(file)
-    with _opened_cards(log) as (root, store, reviews, settings):
-        report = import_reviews(reviews, data, origin=str(file))
-        reviews.clear_signatures()
-        sync_cards(root, store, reviews, settings)
-        active = {card.key for card in reviews.cards(include_suspended=False)}
-        missing = sum(1 for card in data.get("cards") or [] if card.get("key") not in active)
+    with _opened_cards(log) as (_, store, reviews, _settings):
+        report = import_state(store, reviews, data, origin=str(file))
     click.echo(
-        f"Imported {file}: {report.cards_new} new cards, {report.cards_updated} updated, "
-        f"{report.cards_kept} kept as they were here; {report.reviews_added} reviews added"
-        + ("; fitted parameters taken" if report.parameters else "")
-        + "."
+        f"Imported {file}: {report.reviews} reviews, {report.schedules} card schedules, "
+        f"{report.answers} answer records and {report.parameters} parameter records added; "
+        f"{report.already_here} were here already."
     )
-    if missing:
+    if report.cards_missing:
         click.echo(
-            f"{missing} of its cards are not in these notes (yet): kept suspended until their "
-            "text appears.",
+            f"{len(report.cards_missing)} of its cards are not in these notes (yet): their "
+            "history is kept and is theirs again when their text appears.",
             err=True,
         )

@@ -1,9 +1,12 @@
 """Open questions: the `?` lines of a log, and which later entries answer them.
 
-Answers are the only part of this that is not in the notes. They are stored
-in the index keyed by a stable identity of the question — its file and its
-normalised text — so re-indexing, moving the question or editing around it
-keeps the answer; `tilbook export` includes them.
+Answers are the only part of this that is not in the notes. They are kept in
+the state files beside the notes (`tilbook.store.state`), keyed by a stable
+identity of the question — its file and its normalised text — so
+re-indexing, moving the question or editing around it keeps the answer;
+`tilbook export` includes them. When a newer tilbook reads a question's words
+a little differently (a sentence of a line, not the whole line), the answer is
+still found: by the same file and text that holds, or is held in, the other.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from tilbook.model import Answer
 from tilbook.store.base import EntrySummary, Store
 
 ID_LENGTH = 10
+MIN_MATCH_CHARS = 12
+"""An answer is matched by words only when the shorter text has at least this many
+characters (a short question is too likely to sit inside another)."""
 
 
 def normalise_question(text: str) -> str:
@@ -70,16 +76,24 @@ def list_questions(
 ) -> list[QuestionItem]:
     """Questions newest first; answered ones only when asked for."""
     answers = {answer.question_key: answer for answer in store.answers()}
+    rows = [
+        (entry, text, line, question_key(entry.source, text))
+        for entry, text, line in store.question_rows()
+    ]
+    unmatched: dict[str, list[Answer]] = {}
+    keys = {key for *_, key in rows}
+    for answer in answers.values():
+        if answer.question_key not in keys:
+            unmatched.setdefault(answer.source, []).append(answer)
     needle = normalise_question(search) if search else None
     items: list[QuestionItem] = []
     seen: set[str] = set()
-    for entry, text, line in store.question_rows():
-        key = question_key(entry.source, text)
+    for entry, text, line, key in rows:
         if key in seen:
             continue  # the same question asked twice in one file is one question
         seen.add(key)
-        answer = answers.get(key)
-        if answer is not None and not include_answered:
+        found = answers.get(key) or _answer_by_words(unmatched.get(entry.source), text)
+        if found is not None and not include_answered:
             continue
         if (
             needle
@@ -87,8 +101,22 @@ def list_questions(
             and needle not in (normalise_question(entry.title))
         ):
             continue
-        items.append(QuestionItem(key, text, line, entry, answer))
+        items.append(QuestionItem(key, text, line, entry, found))
     return items
+
+
+def _answer_by_words(candidates: list[Answer] | None, text: str) -> Answer | None:
+    """An answer given to this question when its words were read a little differently."""
+    if not candidates:
+        return None
+    words = normalise_question(text)
+    for answer in candidates:
+        other = normalise_question(answer.question)
+        shorter = min(words, other, key=len)
+        if len(shorter) >= MIN_MATCH_CHARS and (words in other or other in words):
+            candidates.remove(answer)
+            return answer
+    return None
 
 
 def find_question(store: Store, question_id: str) -> QuestionItem:
@@ -132,6 +160,6 @@ def answer_question(
 def reopen_question(store: Store, question_id: str) -> QuestionItem:
     """Forget an answer: the question is open again."""
     item = find_question(store, question_id)
-    store.delete_answer(item.key)
+    store.delete_answer(item.answer.question_key if item.answer else item.key)
     item.answer = None
     return item

@@ -21,8 +21,11 @@ from tilbook.errors import LogFolderError
 from tilbook.model import IndexWarning
 
 TILBOOK_DIR = ".tilbook"
+"""The cache folder: the index and other files tilbook can make again."""
+STATE_DIR = ".tilbook-state"
+"""What the user did in tilbook (answers, reviews): plain files to commit with the notes."""
 IGNORE_FILE = ".tilbookignore"
-ALWAYS_IGNORED_DIRS = frozenset({TILBOOK_DIR, "node_modules", "__pycache__", "_site"})
+ALWAYS_IGNORED_DIRS = frozenset({TILBOOK_DIR, STATE_DIR, "node_modules", "__pycache__", "_site"})
 
 
 @dataclass(slots=True, frozen=True)

@@ -146,6 +146,11 @@ def write_bytes_atomically(path: Path, data: bytes, *, mode: int | None = None) 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    sync_folder(folder)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a new or renamed file's entry in `folder` durable (where the system allows)."""
     try:
         directory = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -20,13 +20,15 @@ def index_path(root: Path) -> Path:
 def open_store(root: Path) -> Store:
     """The index of the log folder `root` (created when missing)."""
     from tilbook.store.sqlite import SQLiteStore
+    from tilbook.store.state import StateFolder
 
     folder = root / TILBOOK_DIR
     if not folder.exists():
         folder.mkdir(parents=True)
-        # Keep the derived index out of the user's git repository.
+        # Everything in the cache folder is made again by `tilbook index`: keep it out of
+        # the user's git repository. (What the user did lives in .tilbook-state/.)
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
-    return SQLiteStore(index_path(root))
+    return SQLiteStore(index_path(root), state=StateFolder.of(root))
 
 
 def set_aside_index(root: Path) -> Path | None:

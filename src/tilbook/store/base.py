@@ -7,7 +7,7 @@ rest of tilbook only ever talks to a `Store`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -150,6 +150,24 @@ class Store(Protocol):
     def save_answer(self, answer: Answer) -> None: ...
 
     def delete_answer(self, question_key: str) -> None: ...
+
+    # -- what the user did: the state files (tilbook.store.state) --
+
+    notices: list[str]
+    """Things to tell the user once, such as state moved out of an index made before."""
+    state_warnings: list[IndexWarning]
+    """What was wrong in the state files when the store last read them."""
+
+    def refresh_state(self) -> None:
+        """Read the state files again if they changed since the store last did."""
+
+    def state_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record of each state file (by file name), in time order."""
+
+    def add_state_records(
+        self, records: Mapping[str, Iterable[dict[str, Any]]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Add the records a state file does not hold yet; returns those added, by file."""
 
     # -- papers --
 

@@ -170,6 +170,44 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0;
     ALTER TABLE files ADD COLUMN doubts TEXT NOT NULL DEFAULT '[]'
     """,
+    # 6: what the user did lives in the state files of the notes folder
+    # (tilbook.store.state); `answers`, `review_log` and these schedules are a cache of
+    # them, filled again whenever the files change. A card's content stays in
+    # review_cards (made from the notes), its schedule moves to a table of its own so
+    # that a card can have one before its note is read.
+    """
+    CREATE TABLE review_schedules (
+        card_key TEXT PRIMARY KEY,
+        state INTEGER,                      -- FSRS state
+        step INTEGER,
+        stability REAL,
+        difficulty REAL,
+        due TEXT,                           -- UTC
+        last_review TEXT,                   -- UTC
+        reviewed_back TEXT                  -- the back as shown at the last review
+    );
+    INSERT INTO review_schedules
+        SELECT key, state, step, stability, difficulty, due, last_review, reviewed_back
+        FROM review_cards WHERE state IS NOT NULL OR reviewed_back IS NOT NULL;
+    CREATE TABLE review_cards_content (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,                 -- term, question or inline
+        source TEXT NOT NULL,
+        front TEXT NOT NULL,
+        back TEXT NOT NULL,
+        entry_id TEXT,
+        line INTEGER NOT NULL DEFAULT 0,
+        tags TEXT NOT NULL DEFAULT '[]',    -- JSON: the entry's tags
+        created_at TEXT NOT NULL,           -- UTC
+        suspended_at TEXT                   -- UTC, NULL while the text is in the notes
+    );
+    INSERT INTO review_cards_content
+        SELECT key, kind, source, front, back, entry_id, line, tags, created_at, suspended_at
+        FROM review_cards;
+    DROP TABLE review_cards;
+    ALTER TABLE review_cards_content RENAME TO review_cards;
+    CREATE INDEX review_cards_by_source ON review_cards(source)
+    """,
 ]
 
 

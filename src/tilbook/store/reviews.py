@@ -181,9 +181,6 @@ class ReviewStore(Protocol):
 
     def set_schedules(self, schedules: Mapping[str, Schedule]) -> None: ...
 
-    def put_cards(self, cards: Iterable[StoredCard]) -> None:
-        """Insert or replace whole cards (content, state and markers), as imported."""
-
     def add_reviews(self, reviews: Iterable[ReviewRecord]) -> int:
         """Add reviews not already in the log; returns how many were new."""
 

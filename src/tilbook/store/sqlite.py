@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tilbook.errors import AmbiguousId, EntryNotFound, IndexStoreError
+from tilbook.errors import AmbiguousId, EntryNotFound, IndexStoreError, StateError
 from tilbook.model import (
     Answer,
     Entry,
@@ -25,6 +25,7 @@ from tilbook.model import (
     Term,
     Todo,
 )
+from tilbook.notes.files import STATE_DIR
 from tilbook.store.base import (
     EntryDate,
     EntryFilter,
@@ -37,6 +38,25 @@ from tilbook.store.base import (
 from tilbook.store.migrations import migrate
 from tilbook.store.query import Query, cjk_grams, has_cjk, make_snippet, split_scripts
 from tilbook.store.query import Term as QueryTerm
+from tilbook.store.sqlite_state import (
+    ADOPTED_META,
+    SIGNATURE_META,
+    fill_cache,
+    put_answer,
+    record_identity,
+    records_in_tables,
+)
+from tilbook.store.state import (
+    ANSWERS,
+    LOCK_NAME,
+    PARAMETERS,
+    REVIEWS,
+    StateFolder,
+    answer_record,
+    now_iso,
+    records_in_order,
+    reopen_record,
+)
 
 _WORD_COLUMNS = "{title body tags}"
 RANK_CANDIDATES = 2000
@@ -89,12 +109,21 @@ def fts_expression(query: Query) -> str | None:
 class SQLiteStore:
     """`Store` on an SQLite file (WAL mode, FTS5)."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, create: bool = True, state: StateFolder | None = None
+    ) -> None:
         self.path = path
         if not create and not path.exists():
             raise IndexStoreError(f"{path}: no index yet. Run `tilbook index` first.")
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.state = state or StateFolder(path.parent / STATE_DIR, path.parent / LOCK_NAME)
+        """Where what the user did is kept; the tables of it here are a cache."""
+        self.notices: list[str] = []
+        """Things to tell the user once (say, state moved out of an old index)."""
+        self.state_warnings: list[IndexWarning] = []
+        """What was wrong in the state files when they were last read."""
         self._connect()
+        self._adopt_table_state()
 
     def _connect(self) -> None:
         db: sqlite3.Connection | None = None
@@ -133,6 +162,126 @@ class SQLiteStore:
             self.db.execute("ROLLBACK")
             self._in_transaction = False
         self.db.close()
+
+    # -- what the user did (state files, cached here) ------------------------------------
+
+    def _adopt_table_state(self) -> None:
+        """Once per index: move answers and reviews that only this index holds (it was
+        made before state files existed) into the state files."""
+        if self.get_meta(ADOPTED_META) == "1":
+            return
+        try:
+            with self.state.writing():
+                tables = records_in_tables(self.db)
+                present = {
+                    name: {record_identity(record) for record in file.records}
+                    for name, file in self.state.read_files().items()
+                }
+                moved: dict[str, int] = {}
+                for name, records in tables.items():
+                    new = [r for r in records if record_identity(r) not in present[name]]
+                    self.state.append(name, new)
+                    moved[name] = len(new)
+                self._begin()
+                self.set_meta(ADOPTED_META, "1")
+                self.commit()
+        except OSError as error:
+            raise StateError(
+                f"{self.state.folder}: cannot write the state files ({error.strerror or error})"
+            ) from error
+        if any(moved.values()):
+            answers, reviews = moved[ANSWERS], moved[REVIEWS]
+            self.notices.append(
+                f"moved {answers} answer record(s), {reviews} review record(s) and "
+                f"{'the' if moved[PARAMETERS] else 'no'} fitted FSRS parameters from the index "
+                f"into {self.state.folder}; commit that folder with your notes "
+                "so they travel with them"
+            )
+
+    def refresh_state(self, *, locked: bool = False) -> None:
+        """Fill the cache again if the state files changed since it was filled."""
+        if self.db.in_transaction:
+            return  # never wait for the state lock while holding the database's
+        signature = self.state.signature()
+        if signature == self.get_meta(SIGNATURE_META):
+            return
+        if not locked:
+            with self.state.reading():
+                self._fill_from_state()
+        else:
+            self._fill_from_state()
+
+    def _fill_from_state(self) -> None:
+        signature = self.state.signature()
+        user = self.state.load()
+        self._begin()
+        try:
+            fill_cache(self.db, user)
+            self.set_meta(SIGNATURE_META, signature)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._in_transaction = False
+            raise
+        self.commit()
+        self.state_warnings = user.warnings
+
+    def write_state(
+        self, name: str, records: list[dict[str, Any]], update_cache: Callable[[], object]
+    ) -> None:
+        """Append records to a state file and apply them to the cache, as one step.
+
+        The state lock is held throughout, so concurrent writers (the web app and a
+        terminal review) each see the other's records and none is lost.
+        """
+        try:
+            with self.state.writing():
+                self.refresh_state(locked=True)
+                self.state.append(name, records)
+                self._begin()
+                try:
+                    update_cache()
+                    self.set_meta(SIGNATURE_META, self.state.signature())
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    self._in_transaction = False
+                    raise
+                self.commit()
+        except OSError as error:
+            raise StateError(
+                f"{self.state.path(name)}: cannot be written ({error.strerror or error}); "
+                "nothing was recorded"
+            ) from error
+
+    def state_records(self) -> dict[str, list[dict[str, Any]]]:
+        with self.state.reading():
+            files = self.state.read_files()
+        return {name: records_in_order(file) for name, file in files.items()}
+
+    def add_state_records(
+        self, records: Mapping[str, Iterable[dict[str, Any]]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        added: dict[str, list[dict[str, Any]]] = {}
+        try:
+            with self.state.writing():
+                present = {
+                    name: {record_identity(record) for record in file.records}
+                    for name, file in self.state.read_files().items()
+                }
+                for name, incoming in records.items():
+                    new: list[dict[str, Any]] = []
+                    for record in incoming:
+                        identity = record_identity(record)
+                        if identity not in present[name]:
+                            present[name].add(identity)
+                            new.append(record)
+                    self.state.append(name, new)
+                    added[name] = new
+                self.refresh_state(locked=True)
+        except OSError as error:
+            raise StateError(
+                f"{self.state.folder}: cannot be written ({error.strerror or error})"
+            ) from error
+        return added
 
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -585,6 +734,7 @@ class SQLiteStore:
         ]
 
     def answers(self) -> list[Answer]:
+        self.refresh_state()
         return [
             Answer(*row)
             for row in self.db.execute(
@@ -593,27 +743,14 @@ class SQLiteStore:
         ]
 
     def save_answer(self, answer: Answer) -> None:
-        self._begin()
-        self.db.execute(
-            "INSERT INTO answers(question_key, source, question, entry_id, note, answered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(question_key) DO UPDATE SET "
-            "entry_id = excluded.entry_id, note = excluded.note, "
-            "answered_at = excluded.answered_at",
-            (
-                answer.question_key,
-                answer.source,
-                answer.question,
-                answer.entry_id,
-                answer.note,
-                answer.answered_at,
-            ),
-        )
-        self.commit()
+        self.write_state(ANSWERS, [answer_record(answer)], lambda: put_answer(self.db, answer))
 
     def delete_answer(self, question_key: str) -> None:
-        self._begin()
-        self.db.execute("DELETE FROM answers WHERE question_key = ?", (question_key,))
-        self.commit()
+        self.write_state(
+            ANSWERS,
+            [reopen_record(question_key, now_iso())],
+            lambda: self.db.execute("DELETE FROM answers WHERE question_key = ?", (question_key,)),
+        )
 
     def tags(self) -> list[TagCount]:
         rows = self.db.execute(

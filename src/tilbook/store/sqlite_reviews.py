@@ -1,4 +1,9 @@
-"""`ReviewStore` on the embedded index: the `review_*` tables of migration 3."""
+"""`ReviewStore` on the embedded index.
+
+Card content (`review_cards`) is made from the notes; schedules, the review log
+and fitted parameters are what the user did, so they are written to the state
+files first (`tilbook.store.state`) and the tables here are their cache.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,31 @@ from typing import Any
 
 from tilbook.store.reviews import CardContent, ReconcileReport, ReviewRecord, Schedule, StoredCard
 from tilbook.store.sqlite import SQLiteStore
+from tilbook.store.sqlite_state import (
+    PARAMETERS_META,
+    put_parameters,
+    put_reviews,
+    put_schedules,
+)
+from tilbook.store.state import (
+    PARAMETERS,
+    REVIEWS,
+    CardState,
+    now_iso,
+    parameters_record,
+    review_record,
+    schedule_record,
+)
 
-_PARAMETERS_META = "review_parameters"
 _CHUNK = 500
 
+_CONTENT_COLUMNS = "key, kind, source, front, back, entry_id, line, tags, created_at, suspended_at"
 _CARD_COLUMNS = (
-    "key, kind, source, front, back, entry_id, line, tags, created_at, suspended_at, "
-    "state, step, stability, difficulty, due, last_review, reviewed_back"
+    "c.key, c.kind, c.source, c.front, c.back, c.entry_id, c.line, c.tags, c.created_at, "
+    "c.suspended_at, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, "
+    "s.reviewed_back"
 )
+_CARDS = "review_cards c LEFT JOIN review_schedules s ON s.card_key = c.key"
 
 
 def _card(row: tuple[Any, ...]) -> StoredCard:
@@ -66,15 +88,17 @@ class SQLiteReviews:
     # -- cards -----------------------------------------------------------------------------
 
     def cards(self, *, include_suspended: bool = True) -> list[StoredCard]:
-        where = "" if include_suspended else " WHERE suspended_at IS NULL"
+        self.store.refresh_state()
+        where = "" if include_suspended else " WHERE c.suspended_at IS NULL"
         rows = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM review_cards{where} ORDER BY source, line, front"
+            f"SELECT {_CARD_COLUMNS} FROM {_CARDS}{where} ORDER BY c.source, c.line, c.front"
         ).fetchall()
         return [_card(row) for row in rows]
 
     def card(self, key: str) -> StoredCard | None:
+        self.store.refresh_state()
         row = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE key = ?", (key,)
+            f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.key = ?", (key,)
         ).fetchone()
         return None if row is None else _card(row)
 
@@ -83,7 +107,7 @@ class SQLiteReviews:
         for chunk in _chunks(keys):
             placeholders = ",".join("?" * len(chunk))
             for row in self.db.execute(
-                f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE key IN ({placeholders})", chunk
+                f"SELECT {_CARD_COLUMNS} FROM {_CARDS} WHERE c.key IN ({placeholders})", chunk
             ):
                 found[row[0]] = _card(row)
         return found
@@ -195,57 +219,33 @@ class SQLiteReviews:
         with self._transaction():
             self.db.execute("DELETE FROM review_sources")
 
-    def put_cards(self, cards: Iterable[StoredCard]) -> None:
-        with self._transaction():
-            self.db.executemany(
-                f"INSERT OR REPLACE INTO review_cards({_CARD_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        card.key,
-                        card.kind,
-                        card.source,
-                        card.front,
-                        card.back,
-                        card.entry_id,
-                        card.line,
-                        json.dumps(card.tags, ensure_ascii=False),
-                        card.created_at,
-                        card.suspended_at,
-                        *_schedule_values(card.schedule),
-                        card.reviewed_back,
-                    )
-                    for card in cards
-                ],
-            )
-
     # -- reviews ---------------------------------------------------------------------------
 
     def record_review(
         self, key: str, schedule: Schedule, review: ReviewRecord, shown_back: str
     ) -> None:
-        with self._transaction():
-            self.db.execute(
-                "UPDATE review_cards SET state = ?, step = ?, stability = ?, difficulty = ?, "
-                "due = ?, last_review = ?, reviewed_back = ? WHERE key = ?",
-                (*_schedule_values(schedule), shown_back, key),
-            )
-            self._insert_reviews([review])
+        def update() -> None:
+            put_schedules(self.db, {key: CardState(schedule, shown_back)})
+            put_reviews(self.db, [review])
 
-    def _insert_reviews(self, reviews: Iterable[ReviewRecord]) -> int:
-        before = self.db.total_changes
-        self.db.executemany(
-            "INSERT OR IGNORE INTO review_log(card_key, rating, reviewed_at, duration_ms, "
-            "state_before) VALUES (?, ?, ?, ?, ?)",
-            [(r.card_key, r.rating, r.reviewed_at, r.duration_ms, r.state_before) for r in reviews],
-        )
-        return self.db.total_changes - before
+        self.store.write_state(REVIEWS, [review_record(review, schedule, shown_back)], update)
 
     def add_reviews(self, reviews: Iterable[ReviewRecord]) -> int:
-        with self._transaction():
-            return self._insert_reviews(reviews)
+        self.store.refresh_state()
+        rows = self.db.execute("SELECT card_key, reviewed_at FROM review_log")
+        known = {(row[0], row[1]) for row in rows}
+        new = [review for review in reviews if (review.card_key, review.reviewed_at) not in known]
+        added = 0
+
+        def update() -> None:
+            nonlocal added
+            added = put_reviews(self.db, new)
+
+        self.store.write_state(REVIEWS, [review_record(review) for review in new], update)
+        return added
 
     def reviews(self, *, since: str | None = None) -> list[ReviewRecord]:
+        self.store.refresh_state()
         sql = "SELECT card_key, rating, reviewed_at, duration_ms, state_before FROM review_log"
         params: list[Any] = []
         if since is not None:
@@ -255,33 +255,27 @@ class SQLiteReviews:
         return [ReviewRecord(*row) for row in rows]
 
     def set_schedules(self, schedules: Mapping[str, Schedule]) -> None:
-        with self._transaction():
-            self.db.executemany(
-                "UPDATE review_cards SET state = ?, step = ?, stability = ?, difficulty = ?, "
-                "due = ?, last_review = ? WHERE key = ?",
-                [(*_schedule_values(s), key) for key, s in schedules.items()],
-            )
+        at = now_iso()
+        states = {key: CardState(schedule) for key, schedule in schedules.items()}
+        self.store.write_state(
+            REVIEWS,
+            [schedule_record(key, schedule, at) for key, schedule in schedules.items()],
+            lambda: put_schedules(self.db, states),
+        )
 
     # -- parameters ------------------------------------------------------------------------
 
     def parameters(self) -> dict[str, Any] | None:
-        value = self.store.get_meta(_PARAMETERS_META)
+        self.store.refresh_state()
+        value = self.store.get_meta(PARAMETERS_META)
         if not value:
             return None
         data = json.loads(value)
         return data if isinstance(data, dict) else None
 
     def save_parameters(self, data: dict[str, Any] | None) -> None:
-        with self._transaction():
-            self.store.set_meta(_PARAMETERS_META, json.dumps(data) if data else "")
-
-
-def _schedule_values(schedule: Schedule) -> tuple[Any, ...]:
-    return (
-        schedule.state,
-        schedule.step,
-        schedule.stability,
-        schedule.difficulty,
-        schedule.due,
-        schedule.last_review,
-    )
+        self.store.write_state(
+            PARAMETERS,
+            [parameters_record(data, now_iso())],
+            lambda: put_parameters(self.db, data),
+        )

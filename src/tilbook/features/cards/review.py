@@ -1,7 +1,7 @@
 """Spaced repetition of the log's flashcards with FSRS-6 (the `fsrs` package).
 
-Scheduling, review sessions, statistics, the FSRS optimizer and moving review
-history between machines (JSON). The cards come from
+Scheduling, review sessions, statistics and the FSRS optimizer (moving review
+history between logs is `tilbook.features.state`). The cards come from
 `tilbook.features.cards.deck`; everything here reads and writes them through
 a `ReviewStore`. Times are stored in UTC and turned into local time only to
 decide what "today" is.
@@ -10,18 +10,16 @@ decide what "today" is.
 from __future__ import annotations
 
 import importlib.util
-import json
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from fsrs import Card, Rating, ReviewLog, Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from tilbook.errors import OptimizerUnavailable, ReviewDataError, SettingsError
+from tilbook.errors import OptimizerUnavailable, SettingsError
 from tilbook.settings import Settings
 from tilbook.store.reviews import ReviewRecord, ReviewStore, Schedule, StoredCard
 
@@ -32,7 +30,6 @@ LEARN_AHEAD = timedelta(minutes=20)
 OPTIMIZER_MIN_REVIEWS = 512
 """The fsrs optimizer keeps the default parameters below this many long-term reviews."""
 OPTIMIZER_EXTRA = "pip install 'fsrs[optimizer]'"
-EXPORT_FORMAT = 1
 RETENTION_RANGE = (0.7, 0.97)
 FORECAST_DAYS = 30
 
@@ -479,116 +476,3 @@ def reschedule(reviews: ReviewStore, settings: Settings) -> int:
         schedules[card.key] = schedule_of(scheduler.reschedule_card(fresh, fsrs_logs(records)))
     reviews.set_schedules(schedules)
     return len(schedules)
-
-
-# -- export and import ------------------------------------------------------------------------
-
-
-def export_reviews(reviews: ReviewStore, *, now: datetime | None = None) -> dict[str, Any]:
-    """Every card's state and the whole review log, as JSON-ready data."""
-    return {
-        "tilbook_reviews": EXPORT_FORMAT,
-        "exported_at": to_iso(now or utc_now()),
-        "parameters": reviews.parameters(),
-        "cards": [card.to_dict() for card in reviews.cards()],
-        "reviews": [record.to_dict() for record in reviews.reviews()],
-    }
-
-
-@dataclass(slots=True)
-class ImportReport:
-    cards_new: int = 0
-    cards_updated: int = 0
-    cards_kept: int = 0
-    reviews_added: int = 0
-    parameters: bool = False
-
-
-def _stored_card(data: dict[str, Any]) -> StoredCard:
-    return StoredCard(
-        key=str(data["key"]),
-        kind=str(data["kind"]),
-        source=str(data["source"]),
-        front=str(data["front"]),
-        back=str(data["back"]),
-        entry_id=data.get("entry"),
-        line=int(data.get("line") or 0),
-        tags=[str(tag) for tag in data.get("tags") or []],
-        created_at=str(data["created_at"]),
-        suspended_at=data.get("suspended_at"),
-        schedule=Schedule(
-            state=data.get("state"),
-            step=data.get("step"),
-            stability=data.get("stability"),
-            difficulty=data.get("difficulty"),
-            due=data.get("due"),
-            last_review=data.get("last_review"),
-        ),
-        reviewed_back=data.get("reviewed_back"),
-    )
-
-
-def _record(data: dict[str, Any]) -> ReviewRecord:
-    rating = int(data["rating"])
-    if rating not in RATINGS:
-        raise ValueError(f"rating {rating}")
-    return ReviewRecord(
-        card_key=str(data["card"]),
-        rating=rating,
-        reviewed_at=to_iso(from_iso(str(data["reviewed_at"]))),
-        duration_ms=data.get("duration_ms"),
-        state_before=data.get("state_before"),
-    )
-
-
-def import_reviews(
-    reviews: ReviewStore, data: Any, *, now: datetime | None = None, origin: str = "the file"
-) -> ImportReport:
-    """Merge an export into this index: the later state of each card wins, logs are joined.
-
-    Cards unknown here are kept suspended until their text is found in the notes
-    (the next card sync brings them back).
-    """
-    if not isinstance(data, dict) or data.get("tilbook_reviews") != EXPORT_FORMAT:
-        raise ReviewDataError(
-            f"{origin} is not a tilbook review export (made by `tilbook review export`)"
-        )
-    try:
-        incoming = [_stored_card(item) for item in data.get("cards") or []]
-        records = [_record(item) for item in data.get("reviews") or []]
-    except (KeyError, TypeError, ValueError) as error:
-        raise ReviewDataError(f"{origin}: a card or review is damaged ({error})") from error
-    report = ImportReport()
-    stamp = to_iso(now or utc_now())
-    to_put: list[StoredCard] = []
-    for card in incoming:
-        local = reviews.card(card.key)
-        if local is None:
-            to_put.append(replace(card, suspended_at=card.suspended_at or stamp))
-            report.cards_new += 1
-        elif (card.schedule.last_review or "") > (local.schedule.last_review or ""):
-            to_put.append(replace(local, schedule=card.schedule, reviewed_back=card.reviewed_back))
-            report.cards_updated += 1
-        else:
-            report.cards_kept += 1
-    reviews.put_cards(to_put)
-    report.reviews_added = reviews.add_reviews(records)
-    theirs = data.get("parameters")
-    mine = reviews.parameters()
-    if (
-        isinstance(theirs, dict)
-        and isinstance(theirs.get("parameters"), list)
-        and str(theirs.get("fitted_at", "")) > str((mine or {}).get("fitted_at", ""))
-    ):
-        reviews.save_parameters(theirs)
-        report.parameters = True
-    return report
-
-
-def read_export(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ReviewDataError(f"{path}: cannot be read ({error})") from error
-    except json.JSONDecodeError as error:
-        raise ReviewDataError(f"{path}: not JSON ({error})") from error
