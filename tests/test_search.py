@@ -13,7 +13,7 @@ from conftest import write_notes
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
 from tilbook.store import open_store
-from tilbook.store.base import SearchHit, Store
+from tilbook.store.base import EntryFilter, SearchHit, Store
 from tilbook.store.query import Query, Term, cjk_grams, make_snippet, parse_query, split_scripts
 
 SEARCH_NOTES = {
@@ -139,6 +139,16 @@ def test_tag_filter_without_words_lists_tagged_entries(store: Store) -> None:
     assert all(h.snippet.highlights == [] for h in hits)
     dated = store.search(parse_query("tag:genai since:2024-02"))
     assert [h.entry.date for h in dated] == ["2024-02-02"]
+
+
+def test_every_tag_filter_must_hold_however_many_there_are(store: Store) -> None:
+    assert store.search(parse_query("noise tag:GenAI tag:Code")) == []
+    same_tag_twice = store.search(parse_query("noise tag:genai tag:GenAI"))
+    assert sorted(h.entry.date or "" for h in same_tag_twice) == ["2024-01-10", "2024-02-02"]
+    many = " ".join(f"tag:t{number}" for number in range(3000))
+    assert store.search(parse_query(f"noise {many}")) == []
+    assert store.search(parse_query("tag:GenAI " + " ".join(["tag:GenAI"] * 3000)))
+    assert store.entries(EntryFilter(tags=[f"t{number}" for number in range(3000)])) == []
 
 
 def test_date_filter_without_words(store: Store) -> None:

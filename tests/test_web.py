@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tilbook.webapp.app import create_app
+from tilbook.webapp.security import CONTENT_SECURITY_POLICY
 
 JOURNAL = """---
 title: Web log
@@ -75,6 +76,8 @@ def post(client: TestClient, path: str, data: dict[str, str], **headers: str) ->
 def test_foreign_host_headers_are_refused(client: TestClient, host: str) -> None:
     response = client.get("/search", headers={"host": host})
     assert response.status_code == 403
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "[::1]:8000"])

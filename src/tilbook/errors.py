@@ -19,6 +19,10 @@ class IndexStoreError(TilbookError):
     """The index database is missing, unreadable or from a newer tilbook."""
 
 
+class IndexDamagedError(IndexStoreError):
+    """The index file itself is damaged; `tilbook index --rebuild` sets it aside."""
+
+
 class EntryNotFound(TilbookError):
     """No entry matches the id (or id prefix) given."""
 

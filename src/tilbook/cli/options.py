@@ -10,6 +10,7 @@ group and its commands both take (`--log`, `--json`) is read with `inherited`:
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 else:
     _ParamType = click.ParamType
 T = TypeVar("T")
+INDEX_PLACE = Path(".tilbook/index.db")
+"""How an index error raised mid-command names the index (in the notes folder)."""
 
 
 # -- shared options -------------------------------------------------------------------------
@@ -126,6 +129,15 @@ def handle_errors(command: F) -> F:
             return command(*args, **kwargs)
         except TilbookError as error:
             raise click.ClickException(str(error)) from error
+        except sqlite3.Error as error:
+            from tilbook.store.sqlite import index_error
+
+            raise click.ClickException(str(index_error(INDEX_PLACE, error))) from error
+        except OSError as error:
+            # The machine's own faults (a full disk, a read-only folder): one clear line.
+            where = f"{error.filename}: " if error.filename else ""
+            reason = error.strerror or str(error)
+            raise click.ClickException(f"{where}{reason}. Nothing was changed.") from error
 
     return wrapper  # type: ignore[return-value]
 

@@ -38,7 +38,7 @@ def index(
 
     DIR defaults to --log. The index is written to DIR/.tilbook/index.db.
     """
-    from tilbook.errors import IndexStoreError
+    from tilbook.errors import IndexDamagedError
     from tilbook.indexing import sync
     from tilbook.notes.files import log_root
     from tilbook.settings import load_settings
@@ -48,7 +48,7 @@ def index(
     settings = load_settings(root)
     try:
         store = open_store(root)
-    except IndexStoreError:
+    except IndexDamagedError:
         if not rebuild:
             raise
         moved = set_aside_index(root)

@@ -27,8 +27,23 @@ from tilbook.cli.options import handle_errors, log_option, notes_root
     help="Also answer requests addressed to NAME (besides localhost); repeatable.",
 )
 @click.option("--no-watch", is_flag=True, help="Do not follow changes to the notes on disk.")
+@click.option(
+    "--request-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 3600),
+    metavar="SECONDS",
+    help="How long a client has to send a whole request before its connection is closed.",
+)
 @handle_errors
-def serve(log: Path, host: str, port: int, allow_hosts: tuple[str, ...], no_watch: bool) -> None:
+def serve(
+    log: Path,
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    no_watch: bool,
+    request_timeout: float,
+) -> None:
     """Read, search, capture, edit and review the log in the browser.
 
     Listens on 127.0.0.1 only, unless --host says otherwise. Pages follow the
@@ -38,6 +53,7 @@ def serve(log: Path, host: str, port: int, allow_hosts: tuple[str, ...], no_watc
 
     from tilbook.webapp.app import create_app
     from tilbook.webapp.security import LOCAL_HOSTS
+    from tilbook.webapp.server import server_config
 
     root = notes_root(log)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -52,4 +68,5 @@ def serve(log: Path, host: str, port: int, allow_hosts: tuple[str, ...], no_watc
     app = create_app(root, allowed_hosts=allowed, watch=not no_watch)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"tilbook is serving {root} at http://{shown}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    config = server_config(app, host=host, port=port, request_timeout=request_timeout)
+    uvicorn.Server(config).run()

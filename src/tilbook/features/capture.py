@@ -19,7 +19,7 @@ from tilbook.errors import CaptureError
 from tilbook.extract import tags_in, unique
 from tilbook.model import Entry, ParsedFile
 from tilbook.notes.files import source_from_text
-from tilbook.notes.writes import NoteFile, create_note, insert_text, read_note
+from tilbook.notes.writes import NoteFile, create_note, insert_text, note_lock, read_note
 from tilbook.parse.blocks import ENTRY_MARKER, Block, parse_blocks
 from tilbook.parse.dates import (
     MAX_YEAR,
@@ -384,13 +384,16 @@ def add_entry(
             "an entry dated so would not be found again"
         )
     path = root / journal_source
-    if not path.exists():
-        return new_journal(path, journal_source, day, text, tags, title)
-    journal = read_journal(path, journal_source, hints)
-    if journal.layout == CATEGORY:
-        return add_category(journal, day, text, tags, title, category)
-    if journal.layout == DATED or not journal.parsed.entries:
-        return add_dated(journal, day, text, tags, title)
+    # Read and write under the folder's write lock: two captures at once take turns,
+    # each placing its entry in the file as the other left it.
+    with note_lock(path):
+        if not path.exists():
+            return new_journal(path, journal_source, day, text, tags, title)
+        journal = read_journal(path, journal_source, hints)
+        if journal.layout == CATEGORY:
+            return add_category(journal, day, text, tags, title, category)
+        if journal.layout == DATED or not journal.parsed.entries:
+            return add_dated(journal, day, text, tags, title)
     raise CaptureError(
         f"{journal_source}: its layout is {journal.layout}, not a dated log, so tilbook cannot "
         "tell where today's entry goes. Name a dated file with --file or `journal` in tilbook.toml."
@@ -410,11 +413,12 @@ def add_todo(
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
     item = f"- [ ] {text.strip()}" + "".join(f" #{tag}" for tag in tags)
     path = root / source
-    if path.exists():
-        journal = read_journal(path, source, hints)
-        todays = [e for e in journal.parsed.entries if e.date == day.isoformat()]
-        if todays:
-            target = todays[0] if journal.newest_first else todays[-1]
-            line = _insert_lines(journal, target.end_line, item)
-            return Capture(path, source, line)
-    return add_entry(root, source, f"TODO: {text.strip()}", day=day, tags=tags, hints=hints)
+    with note_lock(path):
+        if path.exists():
+            journal = read_journal(path, source, hints)
+            todays = [e for e in journal.parsed.entries if e.date == day.isoformat()]
+            if todays:
+                target = todays[0] if journal.newest_first else todays[-1]
+                line = _insert_lines(journal, target.end_line, item)
+                return Capture(path, source, line)
+        return add_entry(root, source, f"TODO: {text.strip()}", day=day, tags=tags, hints=hints)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tilbook.errors import EditConflict
 from tilbook.model import Entry
-from tilbook.notes.writes import NoteFile, read_note, replace_span
+from tilbook.notes.writes import NoteFile, note_lock, read_note, replace_span
 from tilbook.reading import entry_lines
 
 
@@ -65,7 +65,11 @@ def save_entry_source(
 ) -> EntrySource:
     """Replace the entry's lines with `markdown` if the file is still at `version`."""
     path = root / original.source
-    note = read_note(path)
+    with note_lock(path):
+        return _save(original, read_note(path), markdown, version)
+
+
+def _save(original: EntrySource, note: NoteFile, markdown: str, version: str) -> EntrySource:
     current = file_version(note.data)
     start, end = _span(note, original.line, original.end_line)
     theirs = "\n".join(entry_lines(note.lines, original))
@@ -87,7 +91,7 @@ def save_entry_source(
         )
     new_text = _lf(markdown).rstrip("\n").replace("\n", note.newline)
     replaced = replace_span(note, start, end, new_text)
-    line_count = new_text.count("\n") + 1
+    line_count = _lf(new_text).count("\n") + 1
     return EntrySource(
         original.entry_id,
         original.source,

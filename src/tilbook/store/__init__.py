@@ -23,11 +23,22 @@ def open_store(root: Path) -> Store:
     from tilbook.store.state import StateFolder
 
     folder = root / TILBOOK_DIR
-    if not folder.exists():
-        folder.mkdir(parents=True)
-        # Everything in the cache folder is made again by `tilbook index`: keep it out of
-        # the user's git repository. (What the user did lives in .tilbook-state/.)
-        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+    if folder.exists() and not folder.is_dir():
+        raise IndexStoreError(
+            f"{folder}: is a file, but tilbook keeps its index in a folder of that name. "
+            "Move the file away and run the command again."
+        )
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            # Everything in the cache folder is made again by `tilbook index`: keep it out
+            # of the user's git repository. (What the user did lives in .tilbook-state/.)
+            (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+    except OSError as error:
+        raise IndexStoreError(
+            f"{folder}: cannot be created ({error.strerror or error}); tilbook keeps its "
+            "index there. Make the notes folder writable, or run tilbook on a copy."
+        ) from error
     return SQLiteStore(index_path(root), state=StateFolder.of(root))
 
 

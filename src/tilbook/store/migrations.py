@@ -7,6 +7,7 @@ the flashcard feature on) and so that an old index is upgraded, never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 
@@ -234,17 +235,28 @@ def migrate(db: sqlite3.Connection) -> int:
             f"{len(MIGRATIONS)}). Upgrade tilbook, or run `tilbook index --rebuild`."
         )
     for version in range(current + 1, len(MIGRATIONS) + 1):
-        db.execute("BEGIN")
+        # IMMEDIATE takes the write lock first: of two processes opening a new index
+        # at once, the second waits, then finds the step done.
+        db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[version - 1].split(";\n"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)",
-                (version, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
+            if schema_version(db) < version:
+                for statement in MIGRATIONS[version - 1].split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)",
+                    (version, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
     return len(MIGRATIONS)
+
+
+def rollback(db: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already (it does after some
+    errors, such as a full disk); never raises, so the first error is the one reported."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")

@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tilbook.errors import AmbiguousId, EntryNotFound, IndexStoreError, StateError
+from tilbook.errors import (
+    AmbiguousId,
+    EntryNotFound,
+    IndexDamagedError,
+    IndexStoreError,
+    StateError,
+)
 from tilbook.model import (
     Answer,
     Entry,
@@ -35,7 +41,7 @@ from tilbook.store.base import (
     SearchHit,
     TagCount,
 )
-from tilbook.store.migrations import migrate
+from tilbook.store.migrations import migrate, rollback
 from tilbook.store.query import Query, cjk_grams, has_cjk, make_snippet, split_scripts
 from tilbook.store.query import Term as QueryTerm
 from tilbook.store.sqlite_state import (
@@ -106,6 +112,47 @@ def fts_expression(query: Query) -> str | None:
     return " AND ".join(f"({part})" for part in parts) if parts else None
 
 
+_ERROR_MEANINGS = {
+    5: "is busy: another tilbook is writing it; try again in a moment",  # SQLITE_BUSY
+    6: "is busy: another tilbook is writing it; try again in a moment",  # SQLITE_LOCKED
+    8: "cannot be written (a read-only file, folder or disk)",  # SQLITE_READONLY
+    10: "could not be read or written: the disk reported an input/output error",  # IOERR
+    13: "could not be written: the disk is full (or a file-size limit was reached); "
+    "free some space and run the command again",  # SQLITE_FULL
+    14: "cannot be opened: is .tilbook a folder you may write to?",  # SQLITE_CANTOPEN
+}
+
+
+def index_error(path: Path, error: sqlite3.Error) -> IndexStoreError:
+    """What an SQLite error means for the user, as tilbook's own error.
+
+    Only an index file that SQLite finds damaged is called damaged (and set aside by
+    `--rebuild`); a full disk, a read-only file or a busy index each say so.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return IndexDamagedError(
+            f"{path}: the index is damaged ({error}). "
+            "Run `tilbook index --rebuild` to make it again from your notes."
+        )
+    meaning = _ERROR_MEANINGS.get(primary or 0, f"could not be used ({error})")
+    return IndexStoreError(f"{path}: the index {meaning}. Your notes were not changed.")
+
+
+_ALL_TAGS = (
+    "(SELECT entry FROM entry_tags WHERE tag_key IN (SELECT value FROM json_each(?)) "
+    "GROUP BY entry HAVING COUNT(DISTINCT tag_key) = ?)"
+)
+"""The entries that have every one of a JSON list of tag keys: one expression however
+many tags are asked for."""
+
+
+def _tag_params(tags: list[str]) -> list[Any]:
+    keys = sorted({tag.lstrip("#").casefold() for tag in tags})
+    return [json.dumps(keys, ensure_ascii=False), len(keys)]
+
+
 class SQLiteStore:
     """`Store` on an SQLite file (WAL mode, FTS5)."""
 
@@ -129,20 +176,17 @@ class SQLiteStore:
         db: sqlite3.Connection | None = None
         try:
             db = self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA busy_timeout=5000")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=5000")
             self.db.execute("PRAGMA temp_store=MEMORY")
             self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB
             self.db.execute("PRAGMA mmap_size=268435456")  # 256 MiB
             migrate(self.db)
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             if db is not None:
                 db.close()
-            raise IndexStoreError(
-                f"{self.path}: the index is damaged ({error}). "
-                "Run `tilbook index --rebuild` to make it again from your notes."
-            ) from error
+            raise index_error(self.path, error) from error
         self._in_transaction = False
 
     # -- transactions --------------------------------------------------------------------
@@ -159,7 +203,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         if self._in_transaction:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             self._in_transaction = False
         self.db.close()
 
@@ -219,7 +263,7 @@ class SQLiteStore:
             fill_cache(self.db, user)
             self.set_meta(SIGNATURE_META, signature)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             self._in_transaction = False
             raise
         self.commit()
@@ -242,7 +286,7 @@ class SQLiteStore:
                     update_cache()
                     self.set_meta(SIGNATURE_META, self.state.signature())
                 except BaseException:
-                    self.db.execute("ROLLBACK")
+                    rollback(self.db)
                     self._in_transaction = False
                     raise
                 self.commit()
@@ -539,9 +583,9 @@ class SQLiteStore:
     def _filter_sql(self, filters: EntryFilter) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for tag in filters.tags:
-            clauses.append("e.rowid IN (SELECT entry FROM entry_tags WHERE tag_key = ?)")
-            params.append(tag.lstrip("#").casefold())
+        if filters.tags:
+            clauses.append(f"e.rowid IN {_ALL_TAGS}")
+            params.extend(_tag_params(filters.tags))
         for clause, value in (
             ("e.date >= ?", filters.since),
             ("e.date <= ?", filters.until),
@@ -570,9 +614,9 @@ class SQLiteStore:
         """
         clauses: list[str] = []
         params: list[Any] = []
-        for tag in filters.tags:
-            clauses.append("+rowid IN (SELECT entry FROM entry_tags WHERE tag_key = ?)")
-            params.append(tag.lstrip("#").casefold())
+        if filters.tags:
+            clauses.append(f"+rowid IN {_ALL_TAGS}")
+            params.extend(_tag_params(filters.tags))
         if filters.since or filters.until:
             clauses.append(
                 "(SELECT date FROM entries WHERE entries.rowid = entries_fts.rowid) BETWEEN ? AND ?"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from tilbook.store.migrations import rollback
 from tilbook.store.reviews import CardContent, ReconcileReport, ReviewRecord, Schedule, StoredCard
 from tilbook.store.sqlite import SQLiteStore
 from tilbook.store.sqlite_state import (
@@ -81,7 +82,7 @@ class SQLiteReviews:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             raise
         self.db.execute("COMMIT")
 

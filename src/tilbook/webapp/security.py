@@ -72,14 +72,6 @@ class LocalOnlyMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        host = host_name(headers.get(b"host", b"").decode("latin-1"))
-        if host not in self.allowed_hosts:
-            response = PlainTextResponse(
-                "This tilbook server only answers requests for localhost.", status_code=403
-            )
-            await response(scope, receive, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -90,6 +82,14 @@ class LocalOnlyMiddleware:
                 ]
             await send(message)
 
+        headers = dict(scope.get("headers") or [])
+        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        if host not in self.allowed_hosts:
+            response = PlainTextResponse(
+                "This tilbook server only answers requests for localhost.", status_code=403
+            )
+            await response(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
