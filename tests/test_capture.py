@@ -357,3 +357,24 @@ def test_a_file_s_line_ending_is_its_majority_ending(tmp_path: Path) -> None:
     )
     path.write_bytes(mostly_crlf)
     assert read_note(path).newline == "\r\n"
+
+
+def test_a_new_day_copies_the_file_s_spacing_after_a_setext_underline(tmp_path: Path) -> None:
+    tight = "Learning log\n============\n\n2024-03-02\n----------\nRead about attention.\n\n"
+    path = write(tmp_path, "log.md", tight + "2024-03-01\n----------\nStarted the course.\n")
+    before = path.read_bytes()
+    out = run(tmp_path, "add", "--date", "2024-03-03", "Tried setext.")
+    assert_inserted(before, path.read_bytes(), "2024-03-03\n----------\nTried setext.\n\n")
+    assert "log.md:6" in out  # the line of the new text, right under the underline
+
+
+def test_a_category_log_s_own_date_form_is_used_for_a_new_category(tmp_path: Path) -> None:
+    text = (
+        "# TIL\n\n##### 🧩 Library\n*2021.04.25* \n\n첫 메모.\n\n"
+        "##### 🤖 Theory\n*2021.04.27* \n\n둘째 메모.\n\n##### 📚 Papers\n*2021.05.02*\n\n셋째.\n"
+    )
+    path = write(tmp_path, "til.md", text)
+    run(tmp_path, "add", "--file", "til.md", "--category", "Tools", "--date", "2026-11-29", "x")
+    written = path.read_text(encoding="utf-8")
+    assert "##### Tools\n*2026.11.29*\n\nx\n" in written
+    assert "2026-11-29" not in written

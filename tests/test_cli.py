@@ -692,3 +692,51 @@ def test_python_dash_m(repo_root: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
     assert "search" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["search", "x"], ["entries"], ["index"], ["todo"]])
+def test_a_folder_without_notes_says_so_and_stays_untouched(
+    runner: CliRunner, tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "readme.txt").write_text("not a note", encoding="utf-8")
+    result = runner.invoke(main, [command[0], "--log", str(tmp_path), *command[1:]])
+    assert result.exit_code == 1
+    assert f"0 note files (.md, .markdown, .mdown, .mkd) found under {tmp_path}" in result.output
+    assert "--log DIR or the TILBOOK_LOG" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["readme.txt"]
+
+
+def test_tables_at_80_columns_never_break_a_tag_an_id_or_a_place(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir(parents=True)
+    (notes / "2024-03-01-attention.md").write_text(
+        "# Course\n\n## 2024-03-01 Transformers and the attention mechanism in some detail\n\n"
+        "Read about attention today and wrote a long paragraph about it. "
+        "#Transformers #Reinforcement\n\n"
+        "- [ ] re-derive the softmax gradient by hand before the next lecture\n"
+        "- Why is the scaling factor the square root of the key dimension?\n",
+        encoding="utf-8",
+    )
+    env = {"COLUMNS": "80"}
+    place = "notes/2024-03-01-attention.md"
+    for command, words in (
+        (["entries"], ["#Transformers", "#Reinforcement", f"{place}:3"]),
+        (["search", "attention"], ["#Transformers", "#Reinforcement"]),
+        (["todo"], [f"{place}:7"]),
+        (["questions"], [f"{place}:8"]),
+    ):
+        result = runner.invoke(main, [command[0], "--log", str(tmp_path), *command[1:]], env=env)
+        assert result.exit_code == 0, result.output
+        assert max(len(line) for line in result.output.splitlines()) <= 80
+        for word in words:
+            assert word in result.output, (command, word, result.output)
+
+
+def test_counts_of_one_are_singular(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "log.md").write_text("# Log\n\n## 2024-03-01\n\nOne entry.\n", encoding="utf-8")
+    result = runner.invoke(main, ["index", "--log", str(tmp_path)])
+    assert "1 file (1 read" in result.output and "1 entry in" in result.output
+    assert "0 warnings" in result.output
+    assert "1 files" not in result.output and "1 entries" not in result.output

@@ -265,6 +265,15 @@ def test_stats(card_log: Path, invoke: Invoke) -> None:
     text = invoke("review", "stats").stdout
     assert "Cards: 4 (new 3 · learning 0 · review 1 · relearning 0 · suspended 0)" in text
     assert "True retention, 30 days: 50% of 2 reviews (desired 90%)" in text
+    assert data["new"] == {"today": 3, "waiting": 3, "per_day": 20}
+    assert "New today: 3 (of 3 waiting; 20 a day" in text
+    # Two new cards a day, one already seen today: one more today.
+    (card_log / "tilbook.toml").write_text("review_new_per_day = 2\n", encoding="utf-8")
+    with reviews_of(card_log) as (_, reviews, settings):
+        card = next(c for c in reviews.cards() if c.is_new)
+        answer_card(reviews, make_scheduler(reviews, settings), card, 3)
+        stats = review_stats(reviews, settings)
+    assert (stats.new_today, stats.new_waiting) == (1, 2)
 
 
 def test_stats_plot(card_log: Path, invoke: Invoke, tmp_path: Path) -> None:
@@ -324,7 +333,7 @@ def test_export_import_round_trip(card_log: Path, tmp_path: Path, invoke: Invoke
         latest = answer_card(reviews, make_scheduler(reviews, settings), card, 2)
     back = tmp_path / "back.json"
     run(other, "export", str(back))
-    assert "1 reviews, 1 card schedules" in run(card_log, "import", str(back)).output
+    assert "1 review, 1 card schedule," in run(card_log, "import", str(back)).output
     assert cards_by_front(card_log)["Dropout"].schedule == latest.schedule
     # The older export does not overwrite the laptop's newer state.
     assert "0 reviews, 0 card schedules" in run(other, "import", str(exported)).output
@@ -348,7 +357,7 @@ def test_import_of_an_export_from_before_state_files(card_log: Path, tmp_path: P
     exported = tmp_path / "old.json"
     exported.write_text(json.dumps(old), encoding="utf-8")
     other = _copy_notes(card_log, tmp_path / "laptop")
-    assert "2 reviews, 1 card schedules" in run(other, "import", str(exported)).output
+    assert "2 reviews, 1 card schedule," in run(other, "import", str(exported)).output
     there = cards_by_front(other)["Dropout"]
     assert there.schedule == reviewed.schedule
     assert there.reviewed_back == reviewed.reviewed_back
@@ -575,3 +584,19 @@ def test_subcommands_take_log_before_or_after(card_log: Path, runner: CliRunner)
     assert before.exit_code == after.exit_code == 0
     assert json.loads(before.stdout) == json.loads(after.stdout)
     assert len(json.loads(after.stdout)) == 4
+
+
+def test_review_without_a_terminal_reads_keys_from_stdin(card_log: Path) -> None:
+    """Piped input and no controlling terminal (cron, CI): keys come from stdin."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tilbook", "review", "--log", str(card_log), "--limit", "2"],
+        input=" 3 4",
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # no /dev/tty to fall back on
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Reviewed 2 times (Again 0 · Hard 0 · Good 1 · Easy 1)." in done.stdout

@@ -90,3 +90,18 @@ def test_a_client_that_sends_nothing_after_a_response_is_let_go(server: int) -> 
         assert b"200 OK" not in data  # closed, not answered
     finally:
         connection.close()
+
+
+def test_serve_on_a_port_in_use_says_which_option_to_use(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tilbook.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--log", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.output
+    assert "--port" in result.output and "serving" not in result.output

@@ -172,7 +172,7 @@ def test_a_conflicted_state_file_is_read_whole_and_merge_tidies_it(log: Path) ->
     assert "conflict markers" in tilbook(log, "state").stdout
 
     merged = tilbook(log, "state", "merge")
-    assert "conflict markers removed; 1 duplicates dropped" in merged.stdout
+    assert "conflict markers removed; 1 duplicate dropped" in merged.stdout
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 and all(line.startswith("{") for line in lines)
     assert [json.loads(line)["at"] for line in lines] == sorted(

@@ -553,3 +553,17 @@ def test_seed_stats_and_picture(seed_log: Path, tmp_path: Path) -> None:
     picture = tmp_path / "seeds.png"
     run(seed_log, "stats", "--plot", str(picture))
     assert len(picture.read_bytes()) > 50_000
+
+
+def test_a_target_met_only_by_undated_entries_is_not_never(tmp_path: Path) -> None:
+    (tmp_path / "plan.md").write_text(
+        "# Plan\n\n## Goals\n\n- Get comfortable with #RL\n\n## 2024-03-01\n\nA dated day.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "bellman.md").write_text(
+        "# Bellman equations\n\nNotes on value iteration. #RL\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["targets", "--log", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "Get comfortable" in line)
+    assert "1" in row and "undated" in row and "never" not in row

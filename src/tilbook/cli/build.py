@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
-from tilbook.cli.output import print_json, report_warnings
+from tilbook.cli.output import plural, print_json, report_warnings
 
 MAX_WARNINGS_SHOWN = 20
 
@@ -105,14 +105,15 @@ def build(
         "not installed": "; built-in search only (pip install 'pagefind[bin]' for Pagefind)",
     }.get(report.pagefind, f"; Pagefind {report.pagefind}" if report.pagefind != "off" else "")
     click.echo(
-        f"Built {report.out}: {report.entries} entries, {report.pages} pages "
-        f"({len(report.written)} files written, {report.unchanged} pages unchanged, "
+        f"Built {report.out}: {plural(report.entries, 'entry', 'entries')}, "
+        f"{plural(report.pages, 'page')} ({plural(len(report.written), 'file')} written, "
+        f"{report.unchanged} unchanged, "
         f"{len(report.removed)} removed) in {report.seconds:.2f} s{pagefind_note}."
     )
     if report.missing:
         click.echo(
-            f"{len(report.missing)} linked files are not in the notes folder and were left "
-            "out (--json lists them).",
+            f"{plural(len(report.missing), 'linked file')} not in the notes folder "
+            "left out (--json lists them).",
             err=True,
         )
     click.echo(f"Open {report.out / 'index.html'}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from tilbook.cli.options import DAY, SINCE, handle_errors, iso, json_option, log_option, opened_log
-from tilbook.cli.output import console, print_json
+from tilbook.cli.output import console, longest_word, print_json
 
 
 def _reindex(root: Path) -> None:
@@ -72,7 +72,7 @@ def add(
         text = sys.stdin.read()
     if not text.strip() and not title:
         raise click.UsageError("the entry is empty: give TEXT, or - to read it from stdin")
-    with opened_log(log) as (root, store):
+    with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
     capture = add_entry(
@@ -118,7 +118,7 @@ def today(log: Path, file: str | None, category: str | None) -> None:
     from tilbook.features.capture import add_entry, journal_source
     from tilbook.settings import load_settings
 
-    with opened_log(log) as (root, store):
+    with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
     capture = add_entry(
@@ -194,17 +194,20 @@ def todo(
         return
     from rich.table import Table
 
-    table = Table(show_edge=False, pad_edge=False, expand=True)
-    table.add_column("id", style="dim", no_wrap=True, width=8)
-    table.add_column("todo", ratio=4, overflow="fold")
-    table.add_column("first seen", ratio=2, overflow="fold")
-    table.add_column("carried", justify="right", width=7)
+    rows = []
     for item in items:
         first = item.first
         when = first.entry.date or first.entry.title
         where = f"{when} · {first.entry.source}:{first.line}"
         mark = "[green]✓[/] " if item.done else ""
-        table.add_row(item.id, mark + item.text, where, str(item.carried) if item.carried else "")
+        rows.append((item.id, mark + item.text, where, str(item.carried) if item.carried else ""))
+    table = Table(show_edge=False, pad_edge=False, expand=True)
+    table.add_column("id", style="dim", no_wrap=True, width=8)
+    table.add_column("todo", ratio=4, overflow="fold")
+    table.add_column("first seen", overflow="fold", width=max(longest_word(r[2] for r in rows), 16))
+    table.add_column("carried", justify="right", width=7)
+    for row in rows:
+        table.add_row(*row)
     console().print(table)
 
 
@@ -239,7 +242,7 @@ def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> N
     from tilbook.features.capture import add_todo, journal_source
     from tilbook.settings import load_settings
 
-    with opened_log(log) as (root, store):
+    with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
     capture = add_todo(
@@ -277,11 +280,12 @@ def questions(
         return
     from rich.table import Table
 
+    places = [f"{item.entry.source}:{item.line}" for item in items]
     table = Table(show_edge=False, pad_edge=False, expand=True)
     table.add_column("id", style="dim", no_wrap=True, width=10)
     table.add_column("date", no_wrap=True, width=10)
     table.add_column("question", ratio=4, overflow="fold")
-    table.add_column("entry", ratio=2, overflow="fold", style="dim")
+    table.add_column("entry", overflow="fold", style="dim", width=max(longest_word(places), 8))
     for item in items:
         text = item.text
         if item.answer is not None:

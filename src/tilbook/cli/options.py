@@ -23,6 +23,7 @@ from click.core import ParameterSource
 from tilbook.errors import TilbookError
 
 if TYPE_CHECKING:
+    from tilbook.settings import Settings
     from tilbook.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,18 +153,46 @@ def notes_root(log: Path) -> Path:
     return log_root(inherited("log", log))
 
 
+def require_notes(root: Path, settings: Settings) -> None:
+    """Refuse a folder that has no notes and no index yet: most likely the wrong one.
+
+    (Nothing is created in it; `tilbook add` may still start a journal there.)
+    """
+    from tilbook.notes.files import TILBOOK_DIR, walk
+
+    if (root / TILBOOK_DIR).exists():
+        return
+    extensions = tuple(settings["extensions"])
+    found = walk(root, extensions=extensions, extra_ignores=tuple(settings["ignore"]), warnings=[])
+    if next(iter(found), None) is None:
+        kinds = ", ".join(extensions)
+        raise TilbookError(
+            f"0 note files ({kinds}) found under {root}. Name your notes folder with "
+            "--log DIR or the TILBOOK_LOG environment variable."
+        )
+
+
 @contextmanager
-def opened_log(log: Path, *, sync: bool = True) -> Iterator[tuple[Path, Store]]:
-    """The log folder and its index, brought up to date first (quietly)."""
+def opened_log(
+    log: Path, *, sync: bool = True, notes_required: bool = True
+) -> Iterator[tuple[Path, Store]]:
+    """The log folder and its index, brought up to date first (quietly).
+
+    A folder without notes or an index is refused (`require_notes`) unless the
+    command is one that may start the first note there.
+    """
     from tilbook.cli.output import report_store, report_warnings
     from tilbook.indexing import sync as sync_log
     from tilbook.settings import load_settings
     from tilbook.store import open_store
 
     root = notes_root(log)
+    settings = load_settings(root)
+    if notes_required:
+        require_notes(root, settings)
     store = open_store(root)
     try:
-        warnings = sync_log(root, store, load_settings(root)).warnings if sync else []
+        warnings = sync_log(root, store, settings).warnings if sync else []
         report_warnings(warnings + report_store(store))
         yield root, store
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,19 @@ def report_warnings(warnings: list[IndexWarning]) -> None:
     out = console(stderr=True)
     for warning in warnings:
         out.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+
+
+def longest_word(texts: Iterable[str], *, cap: int = 40) -> int:
+    """The widest word among `texts` (terminal cells), at most `cap`: a column at least
+    this wide never breaks a tag, an id or a `file:line` in the middle."""
+    from rich.cells import cell_len
+
+    return min(cap, max((cell_len(word) for text in texts for word in text.split()), default=0))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 link`, `2 links`, `0 entries` (with `many` for irregular plurals)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def report_store(store: Store) -> list[IndexWarning]:

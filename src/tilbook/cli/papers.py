@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tilbook.cli.options import handle_errors, inherited, json_option, log_option, opened_log
-from tilbook.cli.output import console, print_json, progress_bar
+from tilbook.cli.output import console, longest_word, plural, print_json, progress_bar
 
 if TYPE_CHECKING:
     from tilbook.features.papers.mentions import PaperItem
@@ -79,8 +79,8 @@ def papers(
     with_metadata = sum(1 for item in found if item.metadata is not None)
     hint = "" if with_metadata == len(found) else " (`tilbook papers fetch` for more)"
     console().print(
-        f"[dim]{len(found)} paper{'s' if len(found) != 1 else ''}, "
-        f"{sum(len(item.mentions) for item in found)} mentions; "
+        f"[dim]{plural(len(found), 'paper')}, "
+        f"{plural(sum(len(item.mentions) for item in found), 'mention')}; "
         f"metadata for {with_metadata}{hint}[/]"
     )
 
@@ -104,7 +104,8 @@ def _paper_table(items: list[PaperItem]) -> None:
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("first", no_wrap=True, width=10)
     table.add_column("last", no_wrap=True, width=10)
-    table.add_column("entries", overflow="fold", ratio=1, style="dim")
+    ids = (mention.entry.id for item in items for mention in item.mentions)
+    table.add_column("entries", overflow="fold", style="dim", width=max(longest_word(ids), 7))
     for item in items:
         cell = Text()
         cell.append(item.title or "(no title)", style="bold" if item.title else "dim")
@@ -242,7 +243,7 @@ def fetch(context: click.Context, log: Path, offline: bool, refresh: bool, as_js
         return
     if offline:
         click.echo(
-            f"{report.cached} of {report.papers} papers have cached metadata"
+            f"{report.cached} of {plural(report.papers, 'paper')} have cached metadata"
             + (
                 f"; {len(report.missing)} not fetched yet (run without --offline)."
                 if report.missing
@@ -256,8 +257,8 @@ def fetch(context: click.Context, log: Path, offline: bool, refresh: bool, as_js
         if report.failed:
             parts.append(f"{len(report.failed)} failed (run again later)")
         click.echo(
-            f"{report.papers} papers with arXiv or DOI ids: {', '.join(parts)}; "
-            f"{report.requests} request{'s' if report.requests != 1 else ''}."
+            f"{plural(report.papers, 'paper')} with arXiv or DOI ids: {', '.join(parts)}; "
+            f"{plural(report.requests, 'request')}."
         )
     if report.unsupported:
         kinds = sorted({paper_id.partition(":")[0] for paper_id in report.unsupported})

@@ -17,8 +17,17 @@ from tilbook.cli.options import (
     log_option,
     notes_root,
     opened_log,
+    require_notes,
 )
-from tilbook.cli.output import console, print_json, progress_bar, report_store, report_warnings
+from tilbook.cli.output import (
+    console,
+    longest_word,
+    plural,
+    print_json,
+    progress_bar,
+    report_store,
+    report_warnings,
+)
 
 
 @click.command()
@@ -46,6 +55,7 @@ def index(
 
     root = log_root(folder) if folder is not None else notes_root(log)
     settings = load_settings(root)
+    require_notes(root, settings)
     try:
         store = open_store(root)
     except IndexDamagedError:
@@ -89,10 +99,10 @@ def index(
     elif not quiet:
         recovered = " (finished an interrupted run)" if report.recovered else ""
         click.echo(
-            f"Indexed {root}: {report.scanned} files ({report.parsed} read, "
+            f"Indexed {root}: {plural(report.scanned, 'file')} ({report.parsed} read, "
             f"{report.unchanged + report.touched} unchanged, {report.removed} removed), "
-            f"{counts['entries']} entries in {report.seconds:.2f} s; "
-            f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}{recovered}."
+            f"{plural(counts['entries'], 'entry', 'entries')} in {report.seconds:.2f} s; "
+            f"{plural(len(warnings), 'warning')}{recovered}."
         )
     if strict and warnings:
         raise click.ClickException(
@@ -170,7 +180,7 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
         table.add_column(column, overflow="fold")
     for entry in parsed.entries:
         found = ", ".join(
-            _count(len(items), name)
+            plural(len(items), name)
             for name, items in (
                 ("link", entry.links),
                 ("paper", entry.papers),
@@ -188,7 +198,7 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
             found,
         )
     out.print(table)
-    out.print(_count(len(parsed.entries), "entry", "entries"))
+    out.print(plural(len(parsed.entries), "entry", "entries"))
     for target in parsed.targets:
         out.print(f"target (line {target.line}): {target.text}")
     for warning in parsed.warnings:
@@ -200,13 +210,9 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
                 f"{key} = {json.dumps(value, ensure_ascii=False)}"
                 for key, value in {"match": source, **other.hint}.items()
             )
-            entries = _count(other.entries, "entry", "entries")
+            entries = plural(other.entries, "entry", "entries")
             said = f"# {other.layout}: {entries}, {other.dated} dated"
             out.print(f"{said}\n[[files]]\n{hint}", markup=False, highlight=False)
-
-
-def _count(number: int, one: str, many: str | None = None) -> str:
-    return f"{number} {one if number == 1 else (many or one + 's')}"
 
 
 def _place(file: Path, log: Path) -> tuple[Path | None, str]:
@@ -252,7 +258,7 @@ def _inspect_all(log: Path, as_json: bool) -> None:
         )
         return
     if not doubtful:
-        click.echo(f"All {len(files)} files read without doubt.")
+        click.echo(f"All {plural(len(files), 'file')} read without doubt.")
         return
     from rich.table import Table
 
@@ -262,11 +268,11 @@ def _inspect_all(log: Path, as_json: bool) -> None:
     table.add_column("sure", justify="right", width=5)
     table.add_column("why", overflow="fold", ratio=3)
     for info in doubtful:
-        why = [*info.doubts, *(_count(len(info.warnings), "warning") for _ in [0] if info.warnings)]
+        why = [*info.doubts, *(plural(len(info.warnings), "warning") for _ in [0] if info.warnings)]
         table.add_row(info.source, info.layout, f"{info.confidence:.0%}", "; ".join(why))
     console().print(table)
     click.echo(
-        f"{_count(len(doubtful), 'file')} of {len(files)} to check: "
+        f"{plural(len(doubtful), 'file')} of {len(files)} to check: "
         "`tilbook inspect FILE` shows the reading and the hint that changes it.",
         err=True,
     )
@@ -281,7 +287,8 @@ def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
     table.add_column("id", style="dim", no_wrap=True, width=12)
     table.add_column("date", no_wrap=True, width=10)
     table.add_column("entry", overflow="fold", ratio=4)
-    table.add_column("tags", overflow="fold", ratio=1, style="cyan")
+    tags = ("#" + tag for row in rows for tag in (row.entry if snippets else row).tags)
+    table.add_column("tags", overflow="fold", style="cyan", width=max(longest_word(tags), 4))
     for row in rows:
         summary = row.entry if snippets else row
         cell = Text()
@@ -496,7 +503,9 @@ def export(log: Path, fmt: str, output: Path | None) -> None:
         click.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"Wrote {len(data['entries'])} entries to {output}", err=True)
+        click.echo(
+            f"Wrote {plural(len(data['entries']), 'entry', 'entries')} to {output}", err=True
+        )
 
 
 @click.command()

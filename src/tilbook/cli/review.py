@@ -8,6 +8,7 @@ so that `tilbook --help` stays fast.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
-from tilbook.cli.output import console, print_json
+from tilbook.cli.output import console, plural, print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -141,8 +142,10 @@ def review(
     Without a subcommand, runs a review session: each due card's front is
     shown; press space or enter to see the back, then rate how well you
     remembered it: 1 Again, 2 Hard, 3 Good, 4 Easy (s skips, q quits).
-    Cards come from glossary terms, answered questions, `Q: … / A: …` pairs
-    and `front :: back` lines; the notes are never changed.
+    Without a terminal, keys are read from standard input
+    (`printf ' 3 4' | tilbook review`). Cards come from glossary terms,
+    answered questions, `Q: … / A: …` pairs and `front :: back` lines; the
+    notes are never changed.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -180,6 +183,10 @@ def _nothing_due(
 
 
 def _read_key() -> str:
+    """One key press; from standard input when it is not a terminal (keys piped in by a
+    script: `printf ' 3 4' | tilbook review`), where its end means quit."""
+    if not sys.stdin.isatty():
+        return sys.stdin.read(1) or "q"
     try:
         return click.getchar()
     except (KeyboardInterrupt, EOFError):
@@ -358,6 +365,10 @@ def stats_command(ctx: click.Context, log: Path, plot: Path | None, as_json: boo
             f"Due: today {stats.due_today} · next 7 days {stats.due_week} · "
             f"next 30 days {stats.due_month}"
         )
+        click.echo(
+            f"New today: {stats.new_today} (of {stats.new_waiting} waiting; "
+            f"{stats.new_per_day} a day, `review_new_per_day`)"
+        )
         click.echo(f"Forecast, 30 days:    {_sparkline([c for _, c in stats.forecast])}")
         per_day = [row["reviews"] for row in data["reviews_per_day"]]
         click.echo(
@@ -367,7 +378,7 @@ def stats_command(ctx: click.Context, log: Path, plot: Path | None, as_json: boo
         if stats.retention is None:
             retention = "no reviews of learned cards in the last 30 days"
         else:
-            retention = f"{stats.retention:.0%} of {stats.retention_reviews} reviews"
+            retention = f"{stats.retention:.0%} of {plural(stats.retention_reviews, 'review')}"
         click.echo(f"True retention, 30 days: {retention} (desired {stats.desired_retention:.0%})")
         click.echo(f"Parameters: {stats.parameters}")
     if plot is not None:
@@ -405,7 +416,9 @@ def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
     with _opened_cards(log) as (_, _store, reviews, settings):
         if reset:
             count = reset_parameters(reviews, settings)
-            click.echo(f"Back to the FSRS-6 default parameters; rescheduled {count} cards.")
+            click.echo(
+                f"Back to the FSRS-6 default parameters; rescheduled {plural(count, 'card')}."
+            )
             return
         check_optimizable(reviews)
         click.echo("Fitting FSRS parameters to your reviews…", err=True)
@@ -441,7 +454,7 @@ def anki_command(
 
     with _opened_cards(log) as (_, _store, reviews, _settings):
         count = export_anki(reviews, file, deck_name=deck, tags=tags)
-    click.echo(f"Wrote {count} notes to {file} (deck {deck!r}).")
+    click.echo(f"Wrote {plural(count, 'note')} to {file} (deck {deck!r}).")
 
 
 @review.command("export")
@@ -468,8 +481,8 @@ def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
     file.write_text(text + "\n", encoding="utf-8")
     ratings = sum(1 for record in data["state"][REVIEWS] if "rating" in record)
     click.echo(
-        f"Wrote {len(data['cards'])} cards, {ratings} reviews and "
-        f"{len(data['state'][ANSWERS])} answer records to {file}",
+        f"Wrote {plural(len(data['cards']), 'card')}, {plural(ratings, 'review')} and "
+        f"{plural(len(data['state'][ANSWERS]), 'answer record')} to {file}",
         err=True,
     )
 
@@ -492,9 +505,11 @@ def import_command(ctx: click.Context, file: Path, log: Path) -> None:
     with _opened_cards(log) as (_, store, reviews, _settings):
         report = import_state(store, reviews, data, origin=str(file))
     click.echo(
-        f"Imported {file}: {report.reviews} reviews, {report.schedules} card schedules, "
-        f"{report.answers} answer records and {report.parameters} parameter records added; "
-        f"{report.already_here} were here already."
+        f"Imported {file}: {plural(report.reviews, 'review')}, "
+        f"{plural(report.schedules, 'card schedule')}, "
+        f"{plural(report.answers, 'answer record')} and "
+        f"{plural(report.parameters, 'parameter record')} added; "
+        f"{report.already_here} {'was' if report.already_here == 1 else 'were'} here already."
     )
     if report.cards_missing:
         click.echo(

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import click
 
 from tilbook.cli.options import handle_errors, log_option, notes_root
+
+
+def _check_port(host: str, port: int) -> None:
+    """Say plainly when the address is taken, before saying the log is being served."""
+    import socket
+
+    from tilbook.errors import TilbookError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise TilbookError(
+                    f"port {port} on {host} is already in use (another program, or another "
+                    f"`tilbook serve`). Choose another with --port, e.g. --port {port + 1}."
+                ) from error
+            raise TilbookError(f"cannot listen on {host}:{port}: {error.strerror}") from error
 
 
 @click.command()
@@ -64,6 +85,7 @@ def serve(
             fg="yellow",
             err=True,
         )
+    _check_port(host, port)
     allowed = LOCAL_HOSTS | frozenset(allow_hosts)
     app = create_app(root, allowed_hosts=allowed, watch=not no_watch)
     shown = f"[{host}]" if ":" in host else host

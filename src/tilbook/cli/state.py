@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from tilbook.cli.options import handle_errors, inherited, json_option, log_option, notes_root
-from tilbook.cli.output import print_json, report_warnings
+from tilbook.cli.output import plural, print_json, report_warnings
 
 
 @click.group(invoke_without_command=True)
@@ -53,11 +53,11 @@ def state(ctx: click.Context, log: Path, as_json: bool) -> None:
         if row["conflicted"]:
             problems.append("git conflict markers")
         if row["duplicates"]:
-            problems.append(f"{row['duplicates']} duplicate records")
+            problems.append(plural(row["duplicates"], "duplicate record"))
         if row["unreadable_lines"]:
-            problems.append(f"{len(row['unreadable_lines'])} unreadable lines")
+            problems.append(plural(len(row["unreadable_lines"]), "unreadable line"))
         note = f" — {', '.join(problems)}: run `tilbook state merge`" if problems else ""
-        click.echo(f"  {Path(row['file']).name}: {row['records']} records{note}")
+        click.echo(f"  {Path(row['file']).name}: {plural(row['records'], 'record')}{note}")
 
 
 @state.command("merge")
@@ -97,11 +97,11 @@ def merge_command(ctx: click.Context, log: Path, as_json: bool) -> None:
         if counts["conflicts"]:
             changes.append("conflict markers removed")
         if counts["duplicates"]:
-            changes.append(f"{counts['duplicates']} duplicates dropped")
+            changes.append(f"{plural(counts['duplicates'], 'duplicate')} dropped")
         if counts["set_aside"]:
-            changes.append(f"{counts['set_aside']} unreadable lines set aside")
+            changes.append(f"{plural(counts['set_aside'], 'unreadable line')} set aside")
         done = "; ".join(changes) if changes else "already tidy"
-        click.echo(f"{name}: {counts['records']} records ({done})")
+        click.echo(f"{name}: {plural(counts['records'], 'record')} ({done})")
     for path in report.set_aside:
         click.echo(f"Lines that were not records are in {path}", err=True)
     report_warnings(warnings)

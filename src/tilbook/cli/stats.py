@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tilbook.cli.options import DAY, handle_errors, json_option, log_option, opened_log
-from tilbook.cli.output import console, print_json
+from tilbook.cli.output import console, plural, print_json
 
 if TYPE_CHECKING:
     from tilbook.features.stats import LogStats
@@ -83,7 +83,7 @@ def _print_targets(report: TargetsReport) -> None:
             f"{_escape(target.text)}\n[dim]{_escape(where)} · {_escape(target.matched_by)}[/]",
             *cells,
             str(target.entries),
-            target.last or "[dim]never[/]",
+            target.last or ("[dim]undated[/]" if target.entries else "[dim]never[/]"),
         )
     console().print(table)
 
@@ -174,7 +174,7 @@ def _print_stats(found: LogStats) -> None:
         f"[bold]streak[/]    current {_days(current.days)}{_span(current.start, current.end)}"
         f" · longest {_days(found.longest.days)}{_span(found.longest.start, found.longest.end)}"
     )
-    out.print(f"[bold]papers[/]    {found.paper_mentions} mentions")
+    out.print(f"[bold]papers[/]    {plural(found.paper_mentions, 'mention')}")
     out.print(f"[bold]TODOs[/]     {found.todos_open} open · {found.todos_done} done")
     if found.top_tags:
         tags = " · ".join(f"#{_escape(tag)} {count}" for tag, count in found.top_tags)

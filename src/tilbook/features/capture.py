@@ -265,7 +265,9 @@ def add_dated(
 
     capture.created_day = True
     heading = _day_heading(journal, day)
-    section = heading + ("\n\n" + block if block else "")
+    gap = "\n" if _tight_day_headings(journal) else "\n\n"
+    section = heading + (gap + block if block else "")
+    skip = gap.count("\n") if block else 0
     ordered = sorted(journal.days, key=lambda d: d.line)
     if journal.newest_first:
         following = next((d for d in ordered if d.day < day), None)
@@ -273,11 +275,26 @@ def add_dated(
         following = next((d for d in ordered if d.day > day), None)
     if following is not None:
         _insert_before(journal, following.line, section)
-        capture.line = following.line + heading.count("\n") + (2 if block else 0)
+        capture.line = following.line + heading.count("\n") + skip
         return capture
     first = _insert_lines(journal, _last_content_line(journal), section)
-    capture.line = first + heading.count("\n") + (2 if block else 0)
+    capture.line = first + heading.count("\n") + skip
     return capture
+
+
+def _tight_day_headings(journal: Journal) -> bool:
+    """Whether the file's day headings are mostly followed at once by text, with no blank
+    line between (a new day copies the file's own spacing)."""
+    lines = journal.note.lines
+    tight = loose = 0
+    for day in journal.days:
+        if day.last_line >= len(lines):
+            continue
+        if lines[day.last_line].strip():
+            tight += 1
+        else:
+            loose += 1
+    return tight > loose
 
 
 def add_category(

@@ -293,6 +293,11 @@ class ReviewStats:
     desired_retention: float
     parameters: str
     today: str
+    new_today: int = 0
+    """New cards a session would show today (the day's allowance left, at most)."""
+    new_waiting: int = 0
+    """New cards not yet reviewed, in all."""
+    new_per_day: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         last_month = [
@@ -311,6 +316,11 @@ class ReviewStats:
             ),
             "retention_reviews_30_days": self.retention_reviews,
             "total_reviews": self.total_reviews,
+            "new": {
+                "today": self.new_today,
+                "waiting": self.new_waiting,
+                "per_day": self.new_per_day,
+            },
             "desired_retention": self.desired_retention,
             "parameters": self.parameters,
         }
@@ -349,6 +359,10 @@ def review_stats(
     ]
     remembered = sum(1 for record in recent if record.rating > Rating.Again)
     fitted = reviews.parameters()
+    per_day_allowance = int(settings["review_new_per_day"])
+    since = to_iso(datetime.combine(today, time()).astimezone())
+    left_today = max(per_day_allowance - new_cards_seen_today(reviews.reviews(since=since), now), 0)
+    waiting = sum(1 for card in cards if card.is_new and not card.suspended_at)
     return ReviewStats(
         cards=by_state,
         due_today=forecast[0][1],
@@ -366,6 +380,9 @@ def review_stats(
             else "FSRS-6 defaults"
         ),
         today=today.isoformat(),
+        new_today=min(waiting, left_today),
+        new_waiting=waiting,
+        new_per_day=per_day_allowance,
     )
 
 
