@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -740,3 +741,57 @@ def test_counts_of_one_are_singular(runner: CliRunner, tmp_path: Path) -> None:
     assert "1 file (1 read" in result.output and "1 entry in" in result.output
     assert "0 warnings" in result.output
     assert "1 files" not in result.output and "1 entries" not in result.output
+
+
+def test_every_command_that_reports_takes_json() -> None:
+    """Only the interactive review session, the server and `export` (JSON already) do not."""
+    import click
+
+    def walk(command: click.Command, path: list[str]) -> Any:
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*path, name])
+
+    without = {
+        " ".join(path)
+        for path, command in walk(main, [])
+        if path and "--json" not in {opt for param in command.params for opt in param.opts}
+    }
+    assert without == {"export", "review", "serve"}
+
+
+def test_json_of_the_writing_commands(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "log.md").write_text(
+        "# Log\n\n## 2024-03-01\n\nRead a paper.\n\n- [ ] try the code\n"
+        "- Why does it converge?\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(main, [args[0], "--log", str(tmp_path), *args[1:], "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    added = run("todo", "add", "write it up")
+    assert added["source"] == "log.md" and added["line"] > 0
+    todo_id = next(item["id"] for item in run("todo") if item["text"] == "try the code")
+    ticked = run("todo", "done", todo_id)
+    assert ticked[0]["before"] == "- [ ] try the code" and ticked[0]["after"].startswith("- [x]")
+    question = run("questions")[0]["id"]
+    answered = run("questions", "answer", question, "--note", "A small step size.")
+    assert answered["answered"] is True and answered["answer"]["note"] == "A small step size."
+
+
+def test_shell_completion_as_the_readme_says(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, [], prog_name="tilbook", env={"_TILBOOK_COMPLETE": "bash_source"}
+    )
+    assert "_tilbook_completion()" in result.output
+    words = runner.invoke(
+        main,
+        [],
+        prog_name="tilbook",
+        env={"_TILBOOK_COMPLETE": "bash_complete", "COMP_WORDS": "tilbook rev", "COMP_CWORD": "1"},
+    )
+    assert "plain,review" in words.output

@@ -295,7 +295,7 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
     # Build from a copy, so that concurrent runs never share the repository's build/.
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copyfile(REPO / name, source / name)
     shutil.copytree(
         REPO / "src",
@@ -316,6 +316,18 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
     for folder in ("webapp/templates", "webapp/static"):
         for shipped in (REPO / "src/tilbook" / folder).iterdir():
             assert f"tilbook/{folder}/{shipped.name}" in names, f"{folder}/{shipped.name}"
+    # The metadata: the license file, where the project lives, a small plain install.
+    info = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    metadata = zipfile.ZipFile(wheel).read(info).decode()
+    assert "License-File: LICENSE" in metadata and any(n.endswith("/LICENSE") for n in names)
+    assert "Project-URL: Changelog," in metadata
+    plain = [
+        line
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and ";" not in line
+    ]
+    assert not any("bibtexparser" in line for line in plain)
+    assert 'Requires-Dist: bibtexparser>=2.1; extra == "dev"' in metadata
 
 
 def test_help_does_not_import_the_renderer() -> None:

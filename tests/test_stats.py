@@ -340,6 +340,7 @@ def test_plot_svg_is_a_valid_svg_with_a_day_grid_and_labels(journal: Path, tmp_p
     assert {"Mon", "Wed", "Fri", "Jan", "Dec", "#Diffusion", "#RL"} <= texts
     assert any(text.startswith("2024: 9 entries on 8 days") for text in texts)
     assert any(text.startswith("Tags over time") for text in texts)
+    assert any(text.startswith("Entries per month") for text in texts)
     # The same picture twice is the same file (no dates or random ids in it).
     first = picture.read_bytes()
     run(journal, "stats", "--today", "2024-03-20", "--plot", str(picture))
@@ -357,7 +358,7 @@ def test_plot_png_with_json(journal: Path, tmp_path: Path) -> None:
 
 def test_plot_refuses_other_file_types(journal: Path, tmp_path: Path) -> None:
     result = run(journal, "stats", "--plot", str(tmp_path / "stats.jpg"), code=1)
-    assert "must be an .svg or a .png file" in result.output
+    assert "must be an .svg, a .png or a .pdf file" in result.output
     assert not (tmp_path / "stats.jpg").exists()
 
 
@@ -402,10 +403,13 @@ def test_glyphs_no_font_has_give_one_note_and_still_a_picture(tmp_path: Path) ->
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        notes = draw_stats(stats, tmp_path / "glyphs.svg")
+        notes = draw_stats(stats, tmp_path / "glyphs.png")
     assert caught == []
     assert notes == [note]
-    ET.parse(tmp_path / "glyphs.svg")
+    assert (tmp_path / "glyphs.png").read_bytes().startswith(b"\x89PNG")
+    # An SVG keeps text as text: the viewer's fonts draw it, so there is nothing to say.
+    assert draw_stats(stats, tmp_path / "glyphs.svg") == []
+    assert hieroglyph in (tmp_path / "glyphs.svg").read_text(encoding="utf-8")
 
 
 # -- tilbook targets ------------------------------------------------------------------------
@@ -567,3 +571,30 @@ def test_a_target_met_only_by_undated_entries_is_not_never(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if "Get comfortable" in line)
     assert "1" in row and "undated" in row and "never" not in row
+
+
+def test_svg_pictures_need_no_plotting_library(journal: Path, tmp_path: Path) -> None:
+    """A plain install has no matplotlib: SVG pictures still work, PNG says what to install."""
+    import subprocess
+    import sys
+
+    blocked = (
+        "import sys; sys.modules['matplotlib'] = None; sys.modules['numpy'] = None; "
+        "from tilbook.cli import main; main()"
+    )
+
+    def run_without(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", blocked, *args, "--log", str(journal)]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    picture = tmp_path / "stats.svg"
+    done = run_without("stats", "--plot", str(picture))
+    assert done.returncode == 0, done.stderr
+    assert ET.parse(picture).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    reviews = tmp_path / "reviews.svg"
+    done = run_without("review", "stats", "--plot", str(reviews))
+    assert done.returncode == 0, done.stderr
+    assert "Reviews per day" in reviews.read_text(encoding="utf-8")
+    done = run_without("stats", "--plot", str(tmp_path / "stats.png"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "need matplotlib" in done.stderr and "tilbook[plot]" in done.stderr

@@ -11,6 +11,7 @@ cannot start it. Playwright never downloads a browser here.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import struct
@@ -136,8 +137,8 @@ class Tab:
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
 
     def _console(self, message: Any) -> None:
-        # The browser asks for /favicon.ico by itself; the log has none (a 404, not an error).
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        # Every page links the app's own icon: a 404 for it (or /favicon.ico) is an error too.
+        if message.type == "error":
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def goto(self, path: str) -> Any:
@@ -296,6 +297,32 @@ def test_capture_a_new_entry(tab: Callable[..., Tab], served: Served) -> None:
     assert after.replace(added, "", 1) == before, "something else in the file changed"
     assert after.index("2024-06-12") < after.index("2024-06-11")  # newest first, like the log
 
+    # Another file, a category log: its categories are offered once it is chosen.
+    korean = served.file("til-ko.md")
+    before = korean.read_text(encoding="utf-8")
+    desk.goto("/add")
+    assert page.locator("#file").input_value() == "journal.md"  # the journal, preselected
+    category = page.locator("#category")
+    assert not category.is_visible(), "a category field for a log without categories"
+    page.select_option("#file", "til-ko.md")
+    category.wait_for(state="visible")
+    offered = page.eval_on_selector_all(
+        "#" + (category.get_attribute("list") or "none") + " option", "os => os.map(o => o.value)"
+    )
+    assert {"ML & DL", "ML library"} <= set(offered), offered
+    page.fill("#text", "einsum은 인덱스 표기법처럼 읽으면 쉽다.")
+    category.fill("ML library")  # its heading is copied as written: "##### 🧩 ML library"
+    page.fill("#date", "2024-06-05")  # (older than the journal's newest: it stays the default)
+    with page.expect_navigation():
+        page.click("form.app-form button[type=submit]")
+    assert "einsum은 인덱스 표기법처럼" in page.locator("main").inner_text()
+    added = "##### 🧩 ML library\n*2024.06.05*\n\neinsum은 인덱스 표기법처럼 읽으면 쉽다.\n"
+    following = "##### 🧩 ML library\n*2024.06.07*\n"
+    after = korean.read_text(encoding="utf-8")
+    assert after == before.replace(following, added + "\n" + following, 1), (
+        "not written where and as the category log writes its entries"
+    )
+
 
 # -- editing ---------------------------------------------------------------------------------------
 
@@ -305,7 +332,10 @@ def test_edit_with_live_preview(tab: Callable[..., Tab], served: Served, tmp_pat
     page = desk.page
     journal = served.file("journal.md")
     target = entry_id(desk, "FlashAttention train")
-    desk.goto(f"/entry/{target}/edit")
+    desk.goto(f"/entry/{target}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Edit", exact=True).click()
+    assert page.url.endswith(f"/entry/{target}/edit")
     editor = page.locator("#markdown")
     original = editor.input_value()
     assert "Read the FlashAttention paper on the train" in original
@@ -419,13 +449,26 @@ def test_tick_a_todo(tab: Callable[..., Tab], served: Served, tmp_path: Path) ->
     assert f"- [ ] {item}" in journal.read_text(encoding="utf-8")
     desk.goto("/todo")
     shoot(desk, tmp_path / "todo-desktop.png")
+    before = journal.read_bytes()
     with page.expect_navigation():
         page.get_by_role("button", name=f"Mark done: {item}").click()
-    assert page.url.endswith("/todo")
-    assert item not in page.locator("main").inner_text()
+    assert "/todo" in page.url
+    assert not page.locator(".app-todos").get_by_text(item).count()
     text = journal.read_text(encoding="utf-8")
     assert f"- [x] {item}" in text
     assert f"- [ ] {item}" not in text
+    notice = page.locator(".app-ticked")
+    assert f"- [ ] {item}" in notice.inner_text() and f"- [x] {item}" in notice.inner_text()
+    shoot(desk, tmp_path / "todo-ticked-desktop.png")
+    with page.expect_navigation():
+        notice.get_by_role("button", name="Undo").click()
+    assert journal.read_bytes() == before, "undo did not put the line back exactly"
+    page.locator(".app-todos").get_by_text(item).wait_for()
+
+    # Every TODO links to its entry.
+    with page.expect_navigation():
+        page.locator(".app-todos li", has_text=item).get_by_role("link").first.click()
+    assert "DDIM sampler" in page.locator("main").inner_text()
 
 
 def test_review_a_card_with_the_keyboard(tab: Callable[..., Tab], tmp_path: Path) -> None:
@@ -440,6 +483,10 @@ def test_review_a_card_with_the_keyboard(tab: Callable[..., Tab], tmp_path: Path
     page.keyboard.press("Space")
     wait_until(lambda: back.get_attribute("open") is not None, what="the answer to show")
     assert page.locator("form.app-ratings button").first.is_visible()
+    labels = page.locator("form.app-ratings button").all_inner_texts()
+    assert len(labels) == 4
+    for label in labels:  # "1 Again  1m", as the terminal shows it
+        assert re.search(r"(<1m|\d+m|\d+h|\d+d|[\d.]+mo|[\d.]+y)$", label.strip()), labels
     shoot(desk, tmp_path / "review-desktop.png")
 
     with page.expect_navigation():
@@ -449,6 +496,50 @@ def test_review_a_card_with_the_keyboard(tab: Callable[..., Tab], tmp_path: Path
         assert page.locator("form.app-ratings").get_attribute("action") != first_action
     else:
         assert page.locator("#review-done").is_visible()
+
+
+# -- Korean, Chinese, Japanese -------------------------------------------------------------------
+
+BREAKS_INSIDE_WORDS = """(selector) => {
+  const hangul = /[\\uac00-\\ud7a3]/;
+  const found = { inside: [], breaks: 0 };
+  const range = document.createRange();
+  for (const block of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    let previous = null;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest("p, li, h1, h2, h3, .prev-next a") !== block) continue;
+      for (let i = 0; i < node.data.length; i++) {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        if (!box) continue;
+        const char = node.data[i];
+        if (previous && box.top > previous.top + box.height / 2) {
+          found.breaks += 1;
+          if (hangul.test(previous.char) && hangul.test(char)) {
+            found.inside.push(previous.char + "|" + char);
+          }
+        }
+        previous = { top: box.top, char };
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def test_korean_wraps_between_words(tab: Callable[..., Tab], tmp_path: Path) -> None:
+    phone = tab(viewport=PHONE)
+    page = phone.page
+    phone.goto(f"/entry/{entry_id(phone, 'BatchNorm LayerNorm')}")
+    assert "배치 정규화" in page.locator("h1").inner_text()
+    found = page.evaluate(BREAKS_INSIDE_WORDS, "main h1, main .entry-body p, main .prev-next a")
+    assert found["breaks"] >= 5, found  # the text does wrap on a phone
+    assert not found["inside"], f"lines break inside Korean words: {found['inside']}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the Korean entry is {width}px wide on a phone"
+    shoot(phone, tmp_path / "korean-phone.png", PHONE)
 
 
 # -- live reload -----------------------------------------------------------------------------------

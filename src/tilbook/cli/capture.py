@@ -8,11 +8,24 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tilbook.cli.options import DAY, SINCE, handle_errors, iso, json_option, log_option, opened_log
+from tilbook.cli.options import (
+    DAY,
+    SINCE,
+    handle_errors,
+    inherited,
+    iso,
+    json_option,
+    log_option,
+    opened_log,
+)
 from tilbook.cli.output import console, longest_word, print_json
+
+if TYPE_CHECKING:
+    from tilbook.features.capture import Capture
 
 
 def _reindex(root: Path) -> None:
@@ -109,8 +122,9 @@ def add(
 @log_option
 @click.option("--file", "file", metavar="PATH", help="The journal file (relative to the log).")
 @click.option("--category", help="Category heading for a new entry (category-dated logs).")
+@json_option
 @handle_errors
-def today(log: Path, file: str | None, category: str | None) -> None:
+def today(log: Path, file: str | None, category: str | None, as_json: bool) -> None:
     """Open $EDITOR at today's entry (creating today's heading when missing).
 
     The file is indexed again when the editor exits.
@@ -135,7 +149,19 @@ def today(log: Path, file: str | None, category: str | None) -> None:
     _reindex(root)
     if status != 0:
         raise click.ClickException(f"the editor exited with status {status}")
+    if as_json:
+        print_json(_capture_dict(capture))
+        return
     click.echo(f"{capture.source}:{capture.line} indexed.")
+
+
+def _capture_dict(capture: Capture) -> dict[str, Any]:
+    return {
+        "source": capture.source,
+        "line": capture.line,
+        "created_file": capture.created_file,
+        "created_day": capture.created_day,
+    }
 
 
 # -- TODO agenda ------------------------------------------------------------------------------
@@ -215,8 +241,9 @@ def todo(
 @click.argument("todo_id", metavar="ID")
 @log_option
 @click.option("--all-copies", is_flag=True, help="Also tick every earlier unfinished copy.")
+@json_option
 @handle_errors
-def todo_done(todo_id: str, log: Path, all_copies: bool) -> None:
+def todo_done(todo_id: str, log: Path, all_copies: bool, as_json: bool) -> None:
     """Mark TODO ID done in its file (`[ ]` → `[x]`, or the done prefix on a bullet)."""
     from tilbook.features.agenda import agenda, find_item, mark_done
     from tilbook.settings import load_settings
@@ -227,6 +254,14 @@ def todo_done(todo_id: str, log: Path, all_copies: bool) -> None:
         item = find_item(items, todo_id)
     marked = mark_done(root, item, all_copies=all_copies, prefix=str(settings["todo_done_prefix"]))
     _reindex(root)
+    if inherited("as_json", as_json):
+        print_json(
+            [
+                {"source": c.source, "line": c.line, "before": c.before, "after": c.after}
+                for c in marked
+            ]
+        )
+        return
     for change in marked:
         click.echo(f"{change.source}:{change.line}: {change.after.strip()}")
 
@@ -236,8 +271,9 @@ def todo_done(todo_id: str, log: Path, all_copies: bool) -> None:
 @log_option
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag it (repeatable).")
 @click.option("--file", "file", metavar="PATH", help="The journal file (relative to the log).")
+@json_option
 @handle_errors
-def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> None:
+def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None, as_json: bool) -> None:
     """Add a TODO to today's entry (creating it when missing)."""
     from tilbook.features.capture import add_todo, journal_source
     from tilbook.settings import load_settings
@@ -249,6 +285,9 @@ def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None) -> N
         root, source, text, day=date.today(), tags=list(tags), hints=settings.hints_for(source)
     )
     _reindex(root)
+    if inherited("as_json", as_json):
+        print_json(_capture_dict(capture))
+        return
     click.echo(f"Added to {capture.source}:{capture.line}")
 
 
@@ -301,9 +340,15 @@ def questions(
 @click.option("--entry", "entry_id", metavar="ENTRY_ID", help="The entry that answers it.")
 @click.option("--note", help="The answer in a few words.")
 @click.option("--reopen", is_flag=True, help="Forget the answer: the question is open again.")
+@json_option
 @handle_errors
 def questions_answer(
-    question_id: str, log: Path, entry_id: str | None, note: str | None, reopen: bool
+    question_id: str,
+    log: Path,
+    entry_id: str | None,
+    note: str | None,
+    reopen: bool,
+    as_json: bool,
 ) -> None:
     """Record that an entry (or a note) answers question ID; it leaves the list."""
     from tilbook.features.questions import answer_question, reopen_question
@@ -311,7 +356,9 @@ def questions_answer(
     with opened_log(log) as (_, store):
         if reopen:
             item = reopen_question(store, question_id)
-            click.echo(f"Reopened: {item.text}")
-            return
-        item = answer_question(store, question_id, entry_id=entry_id, note=note)
-    click.echo(f"Answered: {item.text}")
+        else:
+            item = answer_question(store, question_id, entry_id=entry_id, note=note)
+    if inherited("as_json", as_json):
+        print_json(item.to_dict())
+        return
+    click.echo(f"{'Reopened' if reopen else 'Answered'}: {item.text}")

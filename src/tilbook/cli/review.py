@@ -337,7 +337,10 @@ def cards_command(
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Also draw the forecast and a review heatmap to FILE (.png, .svg or .pdf).",
+    help=(
+        "Also draw the forecast and a review heatmap to FILE "
+        "(.svg; .png and .pdf need matplotlib)."
+    ),
 )
 @json_option
 @click.pass_context
@@ -345,8 +348,10 @@ def cards_command(
 def stats_command(ctx: click.Context, log: Path, plot: Path | None, as_json: bool) -> None:
     """Cards by state, what falls due soon, reviews per day and your true retention."""
     from tilbook.features.cards.review import review_stats
-    from tilbook.render.charts import draw_review_stats
+    from tilbook.render.charts import draw_review_stats, plot_format
 
+    if plot is not None:
+        plot_format(plot)  # a wrong file type fails before any work
     with _opened_cards(log) as (_, _store, reviews, settings):
         stats = review_stats(reviews, settings)
     if plot is not None:
@@ -398,9 +403,10 @@ def _sparkline(values: list[int]) -> str:
 @click.option(
     "--reset", is_flag=True, help="Forget fitted parameters and go back to the FSRS defaults."
 )
+@json_option
 @click.pass_context
 @handle_errors
-def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
+def optimize_command(ctx: click.Context, log: Path, reset: bool, as_json: bool) -> None:
     """Fit FSRS parameters to your own review history, then reschedule every card.
 
     Needs the optional optimizer (pip install 'fsrs[optimizer]', which brings
@@ -416,6 +422,9 @@ def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
     with _opened_cards(log) as (_, _store, reviews, settings):
         if reset:
             count = reset_parameters(reviews, settings)
+            if as_json:
+                print_json({"reset": True, "rescheduled": count})
+                return
             click.echo(
                 f"Back to the FSRS-6 default parameters; rescheduled {plural(count, 'card')}."
             )
@@ -423,6 +432,18 @@ def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
         check_optimizable(reviews)
         click.echo("Fitting FSRS parameters to your reviews…", err=True)
         result = optimize(reviews, settings)
+    if as_json:
+        print_json(
+            {
+                "reset": False,
+                "parameters": result.parameters,
+                "previous": result.previous,
+                "reviews": result.reviews,
+                "rescheduled": result.rescheduled,
+                "kept_defaults": is_default(result.parameters),
+            }
+        )
+        return
     click.echo(
         f"Fitted FSRS parameters to {result.reviews} reviews; rescheduled {result.rescheduled} "
         "cards."
@@ -440,10 +461,11 @@ def optimize_command(ctx: click.Context, log: Path, reset: bool) -> None:
 @log_option
 @click.option("--deck", default="tilbook", show_default=True, help="Name of the Anki deck.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only cards with TAG.")
+@json_option
 @click.pass_context
 @handle_errors
 def anki_command(
-    ctx: click.Context, file: Path, log: Path, deck: str, tags: tuple[str, ...]
+    ctx: click.Context, file: Path, log: Path, deck: str, tags: tuple[str, ...], as_json: bool
 ) -> None:
     """Export the cards as an Anki deck (.apkg).
 
@@ -454,15 +476,19 @@ def anki_command(
 
     with _opened_cards(log) as (_, _store, reviews, _settings):
         count = export_anki(reviews, file, deck_name=deck, tags=tags)
+    if as_json:
+        print_json({"file": str(file), "deck": deck, "notes": count})
+        return
     click.echo(f"Wrote {plural(count, 'note')} to {file} (deck {deck!r}).")
 
 
 @review.command("export")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @log_option
+@json_option
 @click.pass_context
 @handle_errors
-def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
+def export_command(ctx: click.Context, file: Path | None, log: Path, as_json: bool) -> None:
     """Write your review history and answers as one JSON file (to FILE or stdout).
 
     It is a copy of the records in .tilbook-state/ (which already travel with
@@ -480,6 +506,10 @@ def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
         return
     file.write_text(text + "\n", encoding="utf-8")
     ratings = sum(1 for record in data["state"][REVIEWS] if "rating" in record)
+    if as_json:
+        counts = {"cards": len(data["cards"]), "reviews": ratings}
+        print_json({"file": str(file), **counts, "answers": len(data["state"][ANSWERS])})
+        return
     click.echo(
         f"Wrote {plural(len(data['cards']), 'card')}, {plural(ratings, 'review')} and "
         f"{plural(len(data['state'][ANSWERS]), 'answer record')} to {file}",
@@ -490,9 +520,10 @@ def export_command(ctx: click.Context, file: Path | None, log: Path) -> None:
 @review.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @log_option
+@json_option
 @click.pass_context
 @handle_errors
-def import_command(ctx: click.Context, file: Path, log: Path) -> None:
+def import_command(ctx: click.Context, file: Path, log: Path, as_json: bool) -> None:
     """Add review history and answers exported by `tilbook review export` to this log.
 
     Records this log already holds are not added again (importing a file twice
@@ -504,6 +535,19 @@ def import_command(ctx: click.Context, file: Path, log: Path) -> None:
     data = read_export(file)
     with _opened_cards(log) as (_, store, reviews, _settings):
         report = import_state(store, reviews, data, origin=str(file))
+    if as_json:
+        print_json(
+            {
+                "file": str(file),
+                "reviews": report.reviews,
+                "schedules": report.schedules,
+                "answers": report.answers,
+                "parameters": report.parameters,
+                "already_here": report.already_here,
+                "cards_missing": report.cards_missing,
+            }
+        )
+        return
     click.echo(
         f"Imported {file}: {plural(report.reviews, 'review')}, "
         f"{plural(report.schedules, 'card schedule')}, "

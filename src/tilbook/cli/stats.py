@@ -101,7 +101,10 @@ def _escape(text: str) -> str:
     "plot",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     metavar="FILE",
-    help="Also draw a calendar heatmap and a tags-over-time chart to FILE (.svg or .png).",
+    help=(
+        "Also draw calendar heatmaps, entries per month and top tags to FILE "
+        "(.svg; .png and .pdf need matplotlib)."
+    ),
 )
 @click.option(
     "--today",

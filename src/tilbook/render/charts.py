@@ -1,6 +1,8 @@
 """Charts of the numbers the library computes: the stats picture and the review picture.
 
-matplotlib is imported only when a chart is drawn.
+An SVG picture is drawn by `tilbook.render.svg` with no plotting library (the
+same code draws the site's heatmap). PNG and PDF pictures need matplotlib, an
+optional extra (`pip install 'tilbook[plot]'`), imported only when one is drawn.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
     from tilbook.features.cards.review import ReviewStats
     from tilbook.features.stats import LogStats
 
-PLOT_FORMATS = ("svg", "png")
+PLOT_FORMATS = ("svg", "png", "pdf")
+PLOT_EXTRA = "pip install 'tilbook[plot]'"
 
 # -- the picture ----------------------------------------------------------------------------
 
@@ -64,8 +67,26 @@ def plot_format(path: Path) -> str:
     """The picture format named by the file's ending (svg or png)."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in PLOT_FORMATS:
-        raise PlotError(f"{path}: the picture must be an .svg or a .png file")
+        raise PlotError(f"{path}: the picture must be an .svg, a .png or a .pdf file")
     return suffix
+
+
+def _write_svg(path: Path, document: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document, encoding="utf-8")
+    except OSError as error:
+        raise PlotError(f"{path}: cannot write the picture ({error.strerror})") from error
+
+
+def _need_matplotlib(path: Path) -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as error:
+        raise PlotError(
+            f"{path}: PNG and PDF pictures need matplotlib, which is not installed. "
+            f"Install it with {PLOT_EXTRA}, or write an .svg picture instead."
+        ) from error
 
 
 @cache
@@ -158,6 +179,12 @@ def draw_stats(stats: LogStats, path: Path, *, title: str | None = None) -> list
     prints or warns.
     """
     fmt = plot_format(path)
+    if fmt == "svg":
+        from tilbook.render.svg import stats_document
+
+        _write_svg(path, stats_document(stats, title=title or "tilbook stats"))
+        return []
+    _need_matplotlib(path)
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -350,6 +377,12 @@ def _month_labels(months: list[str]) -> list[str]:
 
 def draw_review_stats(stats: ReviewStats, path: Path, *, weeks: int = 53) -> Path:
     """Draw the due forecast and a calendar heatmap of reviews to `path` (PNG, SVG, PDF)."""
+    if plot_format(path) == "svg":
+        from tilbook.render.svg import review_document
+
+        _write_svg(path, review_document(stats, weeks=weeks))
+        return path
+    _need_matplotlib(path)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -10,11 +10,11 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from tilbook.render.heatmap import heat_level
 from tilbook.render.html import slugify
+from tilbook.render.svg import calendar
 from tilbook.staticsite.reader import EntryRecord, LogContent
 
 RELATED = 5
@@ -311,40 +311,11 @@ def _relate(entries: list[SiteEntry], tags: list[Tag], papers: list[PaperRef]) -
 
 def heatmap(entries: list[SiteEntry], chronological: list[int]) -> dict[str, Any]:
     """Entries per day for the HEATMAP_WEEKS weeks up to the newest entry (not today:
-    the same notes give the same page)."""
+    the same notes give the same page), coloured against the busiest day of all."""
     if not chronological:
         return {"weeks": [], "months": [], "total": 0, "days": 0, "start": None, "end": None}
     counts: Counter[str] = Counter()
     for index in chronological:
         counts[entries[index].record.date or ""] += 1
     end = date.fromisoformat(entries[chronological[-1]].record.date or "")
-    # Weeks start on Monday; the last column holds `end`.
-    last_monday = end - timedelta(days=end.weekday())
-    start = last_monday - timedelta(weeks=HEATMAP_WEEKS - 1)
-    peak = max(counts.values())
-    weeks: list[list[dict[str, Any]]] = []
-    months: list[dict[str, Any]] = []
-    total = days = 0
-    for week in range(HEATMAP_WEEKS):
-        monday = start + timedelta(weeks=week)
-        column: list[dict[str, Any]] = []
-        for weekday in range(7):
-            day = monday + timedelta(days=weekday)
-            if day > end:
-                break
-            count = counts.get(day.isoformat(), 0)
-            level = heat_level(count, peak)
-            column.append({"date": day.isoformat(), "count": count, "level": level})
-            total += count
-            days += 1 if count else 0
-        if monday.day <= 7:
-            months.append({"week": week, "label": monday.strftime("%b")})
-        weeks.append(column)
-    return {
-        "weeks": weeks,
-        "months": months,
-        "total": total,
-        "days": days,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-    }
+    return calendar(counts, end, HEATMAP_WEEKS, most=max(counts.values())).as_dict()

@@ -27,6 +27,7 @@ from tilbook.staticsite.contents import SiteContents, SiteEntry
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from markupsafe import Markup
 
 ROOT_MARK = "\ue000tilbook-root\ue000"
 """Stands for the way back to the site root in cached HTML (each page puts its own)."""
@@ -246,6 +247,7 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
     home = {
         "title": options.title,
         "heatmap": contents.heatmap,
+        "heatmap_svg": _heatmap_svg(contents.heatmap),
         "targets": contents.targets,
         "top_tags": top_tags,
         "counts": counts,
@@ -535,3 +537,16 @@ def render_page(
         },
     )
     return text.encode("utf-8")
+
+
+def _heatmap_svg(heatmap: dict[str, Any]) -> Markup:
+    """The home page's heatmap, drawn by the same code as `stats --plot`."""
+    from markupsafe import Markup
+
+    from tilbook.render.svg import Calendar, calendar_svg
+
+    if not heatmap["weeks"]:
+        return Markup("")
+    grid = Calendar(**heatmap)
+    title = f"{grid.total} entries on {grid.days} days from {grid.start} to {grid.end}"
+    return Markup(calendar_svg(grid, title=title))

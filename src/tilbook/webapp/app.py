@@ -33,7 +33,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tilbook.errors import CsrfError, EntryNotFound, TilbookError
+from tilbook.errors import CsrfError, TilbookError
 from tilbook.webapp.security import (
     LOCAL_HOSTS,
     Csrf,
@@ -60,6 +60,14 @@ NOTE_MEDIA = {
     ".webm": "video/webm",
 }
 """What notes may show from their folder (by extension; anything else, HTML above all, 404s)."""
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect x="3" y="2" width="26" height="28" rx="4" fill="#0b63c9"/>'
+    '<rect x="7" y="2" width="2.5" height="28" fill="#08498f"/>'
+    '<path d="M14 10h10M14 15.5h10M14 21h6" stroke="#fff" stroke-width="2.6" '
+    'stroke-linecap="round"/></svg>\n'
+)
+"""The app's icon: a notebook, drawn here so that no request leaves this machine."""
 
 
 def create_app(
@@ -92,14 +100,18 @@ def create_app(
                 if request.method == "POST":
                     await csrf.check(request)
                 return await handler(request, state, csrf)  # type: ignore[no-any-return]
-            except CsrfError as error:
-                return PlainTextResponse(f"Refused: {error}", status_code=403)
-            except EntryNotFound as error:
-                return pages.error_page(request, state, csrf, str(error), 404)
-            except TilbookError as error:
-                return pages.error_page(request, state, csrf, str(error), 400)
+            except (CsrfError, TilbookError) as error:  # a page that says what to do
+                return pages.error_response(request, state, csrf, error)
 
         return endpoint
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        if isinstance(error, HTTPException) and error.status_code != 404:
+            return PlainTextResponse(error.detail, status_code=error.status_code)
+        return pages.not_found(request, state, csrf)
+
+    async def server_error(request: Request, error: Exception) -> Response:
+        return pages.server_error(request, state, csrf)
 
     async def events(request: Request) -> Response:
         """Server-sent events: the notes' version, whenever it changes."""
@@ -130,8 +142,16 @@ def create_app(
         response.headers["content-security-policy"] = "sandbox; default-src 'none'"
         return response
 
+    async def favicon(request: Request) -> Response:
+        """The app's icon (at /favicon.ico too, where tools look without reading a page)."""
+        return Response(
+            FAVICON, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"}
+        )
+
     routes = [
         Route("/", view(pages.home)),
+        Route("/favicon.svg", favicon),
+        Route("/favicon.ico", favicon),
         Route("/search", view(pages.search_page)),
         Route("/api/search", view(pages.search_api)),
         Route("/entry/{entry_id}", view(pages.entry_page)),
@@ -140,6 +160,7 @@ def create_app(
         Route("/add", view(pages.add_page), methods=["GET", "POST"]),
         Route("/todo", view(pages.todo_page)),
         Route("/todo/{todo_id}/done", view(pages.todo_done), methods=["POST"]),
+        Route("/todo/undo/{token}", view(pages.todo_undo), methods=["POST"]),
         Route("/questions", view(pages.questions_page)),
         Route("/questions/{question_id}/answer", view(pages.answer), methods=["POST"]),
         Route("/review", view(pages.review_page)),
@@ -150,7 +171,11 @@ def create_app(
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/{path:path}", view(pages.site_page)),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 500: server_error},
+    )
     app.state.log = state
     app.state.csrf = csrf
     return LocalOnlyMiddleware(app, allowed_hosts=allowed_hosts)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -52,10 +53,160 @@ def render(
     return HTMLResponse(text, status_code=status)
 
 
+# -- when something goes wrong -----------------------------------------------------------------
+
+_CLI_ADVICE = (
+    # The app indexes the notes by itself: re-indexing is never what a page should ask for.
+    (re.compile(r"[;,.]?\s*run `tilbook index`(?: and try again)?\.?", re.IGNORECASE), ""),
+    (re.compile(r"\.?\s*List (?:them|ids) with `tilbook [a-z]+`\.?"), ""),
+    (
+        re.compile(r"\s*Run the command again(?: to apply it to the new version)?\."),
+        " Reload the page and try again.",
+    ),
+)
+
+
+def for_the_browser(message: str) -> str:
+    """A library error's message without the advice meant for the terminal."""
+    for pattern, replacement in _CLI_ADVICE:
+        message = pattern.sub(replacement, message)
+    message = message.strip()
+    return message[:1].upper() + message[1:]
+
+
 def error_page(
-    request: Request, state: LogState, csrf: Csrf, message: str, status: int
-) -> Response:
-    return render(request, state, csrf, "app_error.html", status, title="Not done", message=message)
+    request: Request,
+    state: LogState,
+    csrf: Csrf,
+    message: str,
+    status: int,
+    *,
+    title: str = "That did not work",
+    advice: str | None = None,
+    actions: list[tuple[str, str]] | None = None,
+    search: bool = False,
+) -> HTMLResponse:
+    """A page that says what happened and what the person can do about it."""
+    return render(
+        request,
+        state,
+        csrf,
+        "app_error.html",
+        status,
+        title=title,
+        message=message,
+        advice=advice,
+        actions=actions if actions is not None else [("Home", "/")],
+        search=search,
+    )
+
+
+def error_response(request: Request, state: LogState, csrf: Csrf, error: Exception) -> Response:
+    """The page for an error raised while answering `request`."""
+    from tilbook.errors import (
+        AmbiguousId,
+        CsrfError,
+        EntryNotFound,
+        QuestionNotFound,
+        TodoNotFound,
+    )
+
+    if isinstance(error, CsrfError):
+        return error_page(
+            request,
+            state,
+            csrf,
+            "This form was not sent: it came from a page that is out of date (the server "
+            "was restarted since it was loaded) or from another site.",
+            403,
+            title="Form refused",
+            advice="Go back, reload the page, and send it again: nothing was changed.",
+        )
+    if isinstance(error, TodoNotFound):
+        return error_page(
+            request,
+            state,
+            csrf,
+            "This TODO is not on the agenda any more: it was ticked already, or its words "
+            "changed in your notes since the list was shown.",
+            404,
+            title="TODO not found",
+            actions=[("Back to the TODO list", "/todo")],
+        )
+    if isinstance(error, QuestionNotFound):
+        return error_page(
+            request,
+            state,
+            csrf,
+            "This question is not open any more: it was answered already, or its words "
+            "changed in your notes since the list was shown.",
+            404,
+            title="Question not found",
+            actions=[("Back to the questions", "/questions")],
+        )
+    if isinstance(error, EntryNotFound):
+        wanted = request.path_params.get("entry_id", "")
+        return error_page(
+            request,
+            state,
+            csrf,
+            f"There is no entry with the id {wanted} in your notes now."
+            if wanted
+            else "There is no such entry in your notes now.",
+            404,
+            title="Entry not found",
+            advice="An entry's id comes from its opening words, so it changes when they are "
+            "edited. Search for a few of its words, or look for it in the archive.",
+            actions=[("Archive", "/archive/"), ("Home", "/")],
+            search=True,
+        )
+    if isinstance(error, AmbiguousId):
+        return error_page(
+            request,
+            state,
+            csrf,
+            for_the_browser(str(error)),
+            400,
+            title="Which one?",
+            actions=[("Home", "/")],
+            search=True,
+        )
+    return error_page(
+        request,
+        state,
+        csrf,
+        for_the_browser(str(error)),
+        400,
+        advice="Nothing was changed. Go back to try again.",
+    )
+
+
+def not_found(request: Request, state: LogState, csrf: Csrf) -> Response:
+    return error_page(
+        request,
+        state,
+        csrf,
+        f"There is no page at {request.url.path} in this log.",
+        404,
+        title="Page not found",
+        advice="An entry's address comes from its date and title, so it moves when they are "
+        "edited. Search for it, or look for it in the archive.",
+        actions=[("Archive", "/archive/"), ("Home", "/")],
+        search=True,
+    )
+
+
+def server_error(request: Request, state: LogState, csrf: Csrf) -> Response:
+    return error_page(
+        request,
+        state,
+        csrf,
+        "Something went wrong inside tilbook, and this request was not finished.",
+        500,
+        title="Something went wrong",
+        advice="The details are in the terminal where the server runs. Reload the page to "
+        "try again; if it happens again, it is a bug in tilbook worth reporting.",
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -203,32 +354,110 @@ async def preview_api(request: Request, state: LogState, csrf: Csrf) -> Response
 # -- capture -----------------------------------------------------------------------------------
 
 
+def _choice(source: str, title: str | None) -> dict[str, Any]:
+    return {"source": source, "title": title, "names": [], "list": None, "latest": None}
+
+
+def _capture_files(state: LogState, journal: str) -> list[dict[str, Any]]:
+    """The files the capture form offers: the journal first, then every dated log.
+
+    These are the files `add_entry` can place an entry in by its date (dated headings,
+    or category headings with a date line); a category log comes with its categories,
+    the most recently used first.
+    """
+    from tilbook.features.capture import DATED_LAYOUTS
+    from tilbook.parse.layouts import CATEGORY
+    from tilbook.store.base import EntryFilter
+
+    store = state.store()
+    found: list[dict[str, Any]] = []
+    for info in store.files():
+        if info.layout not in DATED_LAYOUTS and info.source != journal:
+            continue
+        choice = _choice(info.source, info.title)
+        if info.layout == CATEGORY:
+            entries = store.entries(EntryFilter(source=info.source))
+            dated = sorted(entries, key=lambda e: (e.date or "", e.line), reverse=True)
+            names = list(dict.fromkeys(e.category for e in dated if e.category))
+            if names:
+                choice.update(names=names, list=f"categories-{len(found)}", latest=names[0])
+        found.append(choice)
+    if not any(choice["source"] == journal for choice in found):
+        found.append(_choice(journal, None))  # made on first use
+    found.sort(key=lambda choice: (choice["source"] != journal, choice["source"].casefold()))
+    return found
+
+
+def _add_form(
+    request: Request,
+    state: LogState,
+    csrf: Csrf,
+    *,
+    journal: str,
+    files: list[dict[str, Any]],
+    form: dict[str, str],
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    chosen = form.get("file") or journal
+    picked = next((choice for choice in files if choice["source"] == chosen), {})
+    form = {"text": "", "tags": "", "category": "", "date": "", **form}
+    return render(
+        request,
+        state,
+        csrf,
+        "app_add.html",
+        status,
+        title="New entry",
+        journal=journal,
+        files=files,
+        chosen=chosen,
+        chosen_list=picked.get("list"),
+        chosen_latest=picked.get("latest"),
+        categories=[choice for choice in files if choice["names"]],
+        form=form,
+        error=error,
+        today=date.today().isoformat(),
+    )
+
+
 async def add_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.features.capture import add_entry, entry_at, journal_source
     from tilbook.parse.dates import user_date
     from tilbook.settings import load_settings
 
-    journal = journal_source(state.store(), load_settings(state.root)["journal"])
+    settings = load_settings(state.root)
+    journal = journal_source(state.store(), settings["journal"])
+    files = _capture_files(state, journal)
     if request.method == "GET":
-        return render(
-            request,
-            state,
-            csrf,
-            "app_add.html",
-            title="New entry",
-            journal=journal,
-            today=date.today().isoformat(),
-        )
+        return _add_form(request, state, csrf, journal=journal, files=files, form={})
     form = await _form(request)
-    text = form.get("text", "")
-    if not text.strip():
-        raise TilbookError("the entry is empty: write something first")
-    tags = [tag.strip().lstrip("#") for tag in form.get("tags", "").replace(",", " ").split()]
-    day = user_date(form["date"], whole_day=True) if form.get("date") else date.today()
-    hints = load_settings(state.root).hints_for(journal)
-    capture = add_entry(
-        state.root, journal, text, day=day, tags=[t for t in tags if t], hints=hints
-    )
+    chosen = form.get("file") or journal
+    picked = next((choice for choice in files if choice["source"] == chosen), None)
+    try:
+        if picked is None:
+            raise TilbookError(
+                f"{chosen!r} is not one of the logs offered here: choose a file from the list."
+            )
+        text = form.get("text", "")
+        if not text.strip():
+            raise TilbookError("The entry is empty: write something first.")
+        tags = [t.strip().lstrip("#") for t in form.get("tags", "").replace(",", " ").split()]
+        day = user_date(form["date"], whole_day=True) if form.get("date") else date.today()
+        capture = add_entry(
+            state.root,
+            chosen,
+            text,
+            day=day,
+            tags=[t for t in tags if t],
+            category=(form.get("category") or "").strip() or None if picked["names"] else None,
+            hints=settings.hints_for(chosen),
+        )
+    except TilbookError as error:
+        message = f"Nothing was written. {for_the_browser(str(error))}"
+        return _add_form(
+            request, state, csrf, journal=journal, files=files, form=form, error=message, status=400
+        )
     state.sync()
     found = entry_at(state.store(), capture.source, capture.line)
     return _redirect(f"/entry/{found.id}" if found else "/")
@@ -243,25 +472,133 @@ async def todo_page(request: Request, state: LogState, csrf: Csrf) -> Response:
 
     similarity = int(load_settings(state.root)["todo_similarity"])
     items = agenda(state.store(), similarity=similarity)
-    return render(request, state, csrf, "app_todo.html", title="TODO agenda", items=items)
+    token = request.query_params.get("ticked") or request.query_params.get("undone") or ""
+    tick = state.ticks.get(token)
+    return render(
+        request,
+        state,
+        csrf,
+        "app_todo.html",
+        title="TODO agenda",
+        items=items,
+        tick=tick,
+        token=token,
+    )
 
 
 async def todo_done(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.features.agenda import agenda, find_item, mark_done
     from tilbook.settings import load_settings
+    from tilbook.webapp.state import Tick
 
+    # The list was shown from the index as it was then: bring it up to date with the
+    # notes first, so a TODO that moved on disk since is ticked where it is now.
+    state.sync()
     settings = load_settings(state.root)
     items = agenda(state.store(), similarity=int(settings["todo_similarity"]), include_done=True)
     item = find_item(items, request.path_params["todo_id"])
     form = await _form(request)
-    mark_done(
-        state.root,
-        item,
-        all_copies=form.get("all_copies") == "1",
-        prefix=str(settings["todo_done_prefix"]),
-    )
+    if item.done:
+        return _redirect("/todo")  # ticked already (a second click, another tab)
+    try:
+        marks = mark_done(
+            state.root,
+            item,
+            all_copies=form.get("all_copies") == "1",
+            prefix=str(settings["todo_done_prefix"]),
+        )
+    except TilbookError as error:
+        changed = state.sync()
+        return _tick_failed(request, state, csrf, item, error, changed=bool(changed))
     state.sync()
-    return _redirect("/todo")
+    token = state.remember_tick(Tick(item.text, item.latest.entry.id, marks))
+    return _redirect(f"/todo?ticked={token}")
+
+
+def _tick_failed(
+    request: Request, state: LogState, csrf: Csrf, item: Any, error: Exception, *, changed: bool
+) -> Response:
+    latest = item.latest
+    where = f"{latest.entry.source}, line {latest.line}"
+    if changed:
+        message = (
+            f"“{item.text}” was not ticked: {latest.entry.source} changed while tilbook was "
+            f"writing it, and nothing was written. ({for_the_browser(str(error))})"
+        )
+        advice = "The TODO list now shows the notes as they are: tick it again there."
+    else:
+        message = (
+            f"“{item.text}” ({where}) is not written in a way tilbook can tick in place: "
+            "it ticks list items, [ ] boxes and TODO: lines, and leaves other text alone."
+        )
+        advice = "Open the entry in the editor and mark it done there, as you like to write it."
+    return error_page(
+        request,
+        state,
+        csrf,
+        message,
+        409 if changed else 400,
+        title="This TODO was not ticked",
+        advice=advice,
+        actions=[
+            ("Edit the entry", f"/entry/{latest.entry.id}/edit"),
+            ("Back to the TODO list", "/todo"),
+        ],
+    )
+
+
+async def todo_undo(request: Request, state: LogState, csrf: Csrf) -> Response:
+    from tilbook.features.ticks import undo_tick
+
+    token = request.path_params["token"]
+    tick = state.ticks.get(token)
+    if tick is None:
+        return error_page(
+            request,
+            state,
+            csrf,
+            "This tick can no longer be undone from here: the server was restarted since, "
+            "or it was long ago.",
+            404,
+            title="Nothing to undo",
+            advice="Open the entry in the editor to change the line by hand.",
+            actions=[("Back to the TODO list", "/todo")],
+        )
+    if tick.undone:
+        return error_page(
+            request,
+            state,
+            csrf,
+            f"“{tick.text}” was already put back as it was.",
+            409,
+            title="Already undone",
+            actions=[("Back to the TODO list", "/todo")],
+        )
+    undone = []
+    try:
+        for marked in reversed(tick.marks):
+            undo_tick(state.root, marked)
+            undone.append(marked)
+    except TilbookError as error:
+        tick.marks = [marked for marked in tick.marks if marked not in undone]
+        state.sync()
+        return error_page(
+            request,
+            state,
+            csrf,
+            f"Not undone: {for_the_browser(str(error))}.",
+            409,
+            title="The line has changed since",
+            advice="tilbook only puts back a line that is still exactly as the tick left it. "
+            "Open the entry in the editor to change it by hand.",
+            actions=[
+                ("Edit the entry", f"/entry/{tick.entry_id}/edit"),
+                ("Back to the TODO list", "/todo"),
+            ],
+        )
+    tick.undone = True
+    state.sync()
+    return _redirect(f"/todo?undone={token}")
 
 
 async def questions_page(request: Request, state: LogState, csrf: Csrf) -> Response:
@@ -310,12 +647,20 @@ def _reviews(state: LogState) -> Any:
 async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     from fsrs import State
 
-    from tilbook.features.cards.review import from_iso, start_session, utc_now
+    from tilbook.features.cards.review import (
+        RATINGS,
+        from_iso,
+        make_scheduler,
+        preview,
+        start_session,
+        utc_now,
+    )
     from tilbook.render.html import render_markdown
     from tilbook.settings import load_settings
 
+    settings = load_settings(state.root)
     reviews = _reviews(state)
-    session = start_session(reviews, load_settings(state.root))
+    session = start_session(reviews, settings)
     now = utc_now()
 
     def learning_ahead(card: Any) -> bool:
@@ -332,6 +677,12 @@ async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response
     card = queue[0] if queue else None
     context: dict[str, Any] = {"left": session.total, "card": None}
     if card is not None:
+        # As the terminal does: each rating says when it brings the card back.
+        spans = preview(make_scheduler(reviews, settings, fuzz=False), card, now)
+        context["ratings"] = [
+            {"value": value, "name": name, "span": span_text(spans[value])}
+            for value, name in RATINGS.items()
+        ]
         context["card"] = {
             "key": card.key,
             "kind": card.kind,
@@ -343,6 +694,23 @@ async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response
             "changed": card.back_changed,
         }
     return render(request, state, csrf, "app_review.html", title="Review", **context)
+
+
+def span_text(delta: timedelta) -> str:
+    """A time span as a person says it, as `tilbook review` shows it: <1m, 10m, 5h, 3d, 2.5mo."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
 
 
 async def rate(request: Request, state: LogState, csrf: Csrf) -> Response:

@@ -41,6 +41,10 @@ class SiteView:
     assets: dict[str, bytes] = field(default_factory=dict)
     bodies: dict[int, BodyResult] = field(default_factory=dict)
     entry_urls: dict[str, str] = field(default_factory=dict)
+    paper_titles: dict[str, str] = field(default_factory=dict)
+    """Paper id → title, from the notes' link texts and fetched metadata."""
+    papers_key: tuple[int, int] = (-1, -1)
+    """The notes' version and the metadata cache's mtime the titles are from."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -76,6 +80,46 @@ def site_view(state: LogState) -> SiteView:
         view.entry_urls = {entry.id: entry.url for entry in contents.entries}
         view.version = state.version
         return view
+
+
+def paper_titles(state: LogState, view: SiteView) -> dict[str, str]:
+    """The title of every paper the log mentions whose title is known, by id (and alias).
+
+    A title comes from fetched metadata (`tilbook papers fetch`) or else from the text
+    the notes link the paper with anywhere in the log (`PaperItem.title`).
+    """
+    from tilbook.features.papers.mentions import list_papers
+    from tilbook.features.papers.metadata import MetadataCache, cache_path
+
+    try:
+        stamp = cache_path(state.root).stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = (view.version, stamp)
+    with view.lock:
+        if view.papers_key == key:
+            return view.paper_titles
+    titles: dict[str, str] = {}
+    for item in list_papers(state.store(), MetadataCache.load(state.root)):
+        if item.title:
+            for paper_id in (item.id, *item.aliases):
+                titles[paper_id] = " ".join(item.title.split())
+    with view.lock:
+        view.paper_titles, view.papers_key = titles, key
+    return titles
+
+
+def _with_paper_titles(state: LogState, view: SiteView, context: dict[str, Any]) -> None:
+    """Papers shown by id only get their title, when one is known (an entry's sidebar
+    names a paper by the link text of that entry alone, often a bare URL)."""
+    papers = context.get("papers")
+    if not papers or all(paper.get("title") for paper in papers):
+        return
+    titles = paper_titles(state, view)
+    context["papers"] = [
+        paper if paper.get("title") else {**paper, "title": titles.get(paper["id"])}
+        for paper in papers
+    ]
 
 
 def entry_url(state: LogState, entry_id: str) -> str | None:
@@ -135,9 +179,12 @@ def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
             extra["body"] = rendered[page.bodies[0]]
         else:
             extra["bodies"] = [rendered[i] for i in page.bodies]
+    context = page.context
+    if page.kind == "entry" or page.path == "papers/index.html":
+        _with_paper_titles(state, view, context)
     template = environment().get_template(page.template)
     text = template.render(
-        **page.context,
+        **context,
         **extra,
         page_path=page.path,
         root="/",

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+MAX_TICKS = 100
+"""How many ticks the app remembers for their undo."""
+
+
+@dataclass
+class Tick:
+    """A TODO ticked in the app: the lines it changed, and whether it was undone."""
+
+    text: str
+    entry_id: str
+    marks: list[Any]
+    """`tilbook.features.agenda.Marked`, one per line changed."""
+    undone: bool = False
 
 
 @dataclass
@@ -19,6 +34,17 @@ class LogState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
     warnings: list[str] = field(default_factory=list)
+    ticks: dict[str, Tick] = field(default_factory=dict)
+    """The latest ticks, by token: what each changed, to show it and to undo it."""
+
+    def remember_tick(self, tick: Tick) -> str:
+        """Keep a tick (the newest `MAX_TICKS`) and return the token that names it."""
+        token = secrets.token_urlsafe(9)
+        with self.lock:
+            self.ticks[token] = tick
+            while len(self.ticks) > MAX_TICKS:
+                del self.ticks[next(iter(self.ticks))]
+        return token
 
     def store(self) -> Any:
         """This thread's connection to the index (SQLite connections stay in their thread)."""

@@ -55,6 +55,26 @@
     return item;
   }
 
+  // -- capture: the category field follows the chosen file ---------------------------------
+  const fileChoice = document.querySelector("select[data-category-field]");
+  if (fileChoice) {
+    const field = document.getElementById(fileChoice.dataset.categoryField);
+    const input = field?.querySelector("input");
+    const follow = () => {
+      const chosen = fileChoice.selectedOptions[0];
+      const list = chosen?.dataset.categories;
+      field.hidden = !list;
+      if (list) {
+        input.setAttribute("list", list);
+        input.placeholder = chosen.dataset.category || "";
+      }
+    };
+    if (field && input) {
+      fileChoice.addEventListener("change", follow);
+      follow();
+    }
+  }
+
   // -- live preview of an entry being edited --------------------------------------------
   const editor = document.querySelector("textarea[data-preview]");
   if (editor) {
