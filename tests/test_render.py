@@ -147,3 +147,31 @@ def test_entry_body_drops_a_category_date_line(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     entry = inspect_file(path).entries[0]
     assert entry_body(text.split("\n"), entry) == "전문검색을 공부했다.\n"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        (
+            "See https://example.org/paper_(v2). Next",
+            '<p>See <a href="https://example.org/paper_(v2)" rel="noopener noreferrer">'
+            "https://example.org/paper_(v2)</a>. Next</p>",
+        ),
+        (
+            "(read www.example.com, then https://a.b/c?x=1&y=2)",
+            '<p>(read <a href="https://www.example.com" rel="noopener noreferrer">'
+            'www.example.com</a>, then <a href="https://a.b/c?x=1&amp;y=2" '
+            'rel="noopener noreferrer">https://a.b/c?x=1&amp;y=2</a>)</p>',
+        ),
+        ("`https://in.code` stays", "<p><code>https://in.code</code> stays</p>"),
+        (
+            "[text](https://linked.example) and https://linked.example",
+            '<p><a href="https://linked.example" rel="noopener noreferrer">text</a> and '
+            '<a href="https://linked.example" rel="noopener noreferrer">'
+            "https://linked.example</a></p>",
+        ),
+        ("javascript:alert(1) and http:// alone", "<p>javascript:alert(1) and http:// alone</p>"),
+    ],
+)
+def test_bare_urls_become_links_outside_code(markdown: str, html: str) -> None:
+    assert render_markdown(markdown).html.strip() == html

@@ -771,11 +771,6 @@ def test_library_messages_lose_their_terminal_advice() -> None:
         assert for_the_browser(message) == shown
 
 
-@pytest.mark.xfail(
-    reason="bare URLs need a linkify step in tilbook.render.html.render_markdown (pyromark "
-    "has no GFM extended autolinks); render/ belongs to another change",
-    strict=False,
-)
 def test_bare_urls_in_prose_are_links(client: TestClient, log: Path) -> None:
     path = log / "journal.md"
     path.write_text(

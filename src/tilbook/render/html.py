@@ -35,7 +35,7 @@ from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
 OPTIONS = MARKDOWN_OPTIONS
@@ -481,6 +481,8 @@ def render_markdown(
     is not highlighted, and headings get no anchors: the HTML stands on its own.
     """
     fragment = sanitize(pyromark.html(markdown, options=OPTIONS))
+    if "http" in fragment or "www." in fragment:
+        fragment = linkify(fragment)
     errors: list[str] = []
     if "math math-" in fragment:
         fragment = _replace_math(fragment, errors) if page else _mathjax_math(fragment)
@@ -503,6 +505,54 @@ def render_markdown(
         local_urls=local,
         math_errors=errors,
     )
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_BARE_URL = re.compile(r"(?<![\w/@.])(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'*_~"
+_NO_LINKS_IN = frozenset({"a", "code", "pre", "math", "kbd", "samp", "script", "style"})
+
+
+def _url_end(url: str) -> str:
+    """A bare URL without the punctuation that ends its sentence; a `)` stays only when
+    it closes a `(` inside the URL (`…/Ranking_(statistics)`)."""
+    while url:
+        if url[-1] in _TRAILING or (url.endswith(")") and url.count("(") < url.count(")")):
+            url = url[:-1]
+        elif url.endswith(("&amp;", "&gt;", "&lt;")):
+            url = url[: url.rindex("&")]
+        else:
+            break
+    return url
+
+
+def _link_urls(text: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        url = _url_end(match.group())
+        rest = match.group()[len(url) :]
+        if len(url) <= len("www.") or url.lower() in ("http://", "https://"):
+            return match.group()
+        href = url if "://" in url else "https://" + url
+        return f'<a href="{href}" rel="noopener noreferrer">{url}</a>{rest}'
+
+    return _BARE_URL.sub(link, text)
+
+
+def linkify(fragment: str) -> str:
+    """Bare `http(s)://…` and `www.…` addresses in text become links (Markdown only links
+    `<…>` ones); never inside links, code or math. Runs on sanitised HTML, whose text is
+    escaped, and only makes `http`/`https` links."""
+    parts = _TAG.split(fragment)
+    skipped = 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            name = part.strip("</>").split(None, 1)[0].lower() if part.strip("</>") else ""
+            if name in _NO_LINKS_IN and not part.endswith("/>"):
+                skipped += -1 if part.startswith("</") else 1
+                skipped = max(skipped, 0)
+        elif not skipped and ("http" in part or "www." in part):
+            parts[index] = _link_urls(part)
+    return "".join(parts)
 
 
 def card_html(markdown: str) -> str:
