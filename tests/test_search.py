@@ -98,11 +98,11 @@ def test_korean_and_english_words_together(store: Store) -> None:
 # -- Latin words ----------------------------------------------------------------------------
 
 
-def test_case_insensitive_but_not_stemmed(store: Store) -> None:
+def test_case_insensitive_and_other_word_forms(store: Store) -> None:
     assert find(store, "GAUSSIAN") == ["Diffusion basics"]
     assert find(store, "gaussian") == ["Diffusion basics"]
-    # No stemming: "schedulers" is not "scheduler".
-    assert find(store, "schedulers") == []
+    # Word forms match: "schedulers" finds "scheduler".
+    assert find(store, "schedulers") == find(store, "scheduler")
     assert len(find(store, "scheduler")) == 1
 
 
@@ -123,7 +123,7 @@ def test_prefix(store: Store) -> None:
     assert sorted(find(store, "diffus*")) == sorted(
         ["Diffusion basics", "Diffusers library: the scheduler decides the noise levels"]
     )
-    assert find(store, "diffus") == []
+    assert find(store, "diffusx") == []
     assert len(find(store, "denois*")) == 1
 
 
@@ -317,3 +317,69 @@ def test_an_impossible_date_filter_is_searched_as_words() -> None:
         assert query.until is None
         assert [term.text for term in query.terms][-1] == "loss"
         assert len(query.terms) == 2
+
+
+# -- ranking every match, and word forms --------------------------------------------------
+
+
+def test_the_best_match_is_found_behind_thousands_of_weaker_ones(tmp_path: Path) -> None:
+    """Ranking must not depend on which entries were indexed last."""
+    root = tmp_path / "log"
+    root.mkdir()
+    (root / "a-first.md").write_text(
+        "# Notes\n\n## 2024-01-01 Attention, attention: attention is attention all the way\n\n"
+        "Self-attention, written out.\n",
+        encoding="utf-8",
+    )
+    days = "".join(
+        f"## 2024-02-{1 + i % 28:02d} Day {i}\n\nA note that mentions attention once, item {i}.\n\n"
+        for i in range(2500)
+    )
+    (root / "b-later.md").write_text("# Log\n\n" + days, encoding="utf-8")
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        hits = store.search(parse_query("attention"), limit=5)
+        assert hits[0].entry.title.startswith("Attention, attention")
+    finally:
+        store.close()
+
+
+def test_word_forms_match_and_the_typed_form_ranks_first(tmp_path: Path) -> None:
+    root = write_notes(
+        tmp_path / "forms",
+        {
+            "log.md": (
+                "# Log\n\n## 2024-03-01 Learned about optimisers\n\nThe model learns slowly.\n\n"
+                "## 2024-03-02 Learning rate warm-up\n\nLearning rates and learning curves.\n\n"
+                "## 2024-03-03 Transformers\n\nA transformer block.\n"
+            ),
+            "de.md": (
+                "# Notizen\n\n## 2024-03-04 Lernrate\n\nDie Modelle lernen nicht, wenn die "
+                "Lernrate zu groß ist und der Fehler wächst.\n"
+            ),
+        },
+    )
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        learning = find(store, "learning")
+        assert set(learning) == {"Learned about optimisers", "Learning rate warm-up"}
+        assert learning[0] == "Learning rate warm-up"  # the form typed ranks first
+        assert find(store, "learns")[0] == "Learned about optimisers"
+        assert find(store, "transformer") == find(store, "transformers") == ["Transformers"]
+        assert find(store, "lerne") == ["Lernrate"]  # German stems, from German function words
+        assert "german" in store.stem_languages()  # type: ignore[attr-defined]
+        # A phrase and a prefix stay exact.
+        assert find(store, '"learning curves"') == ["Learning rate warm-up"]
+        assert find(store, "learne*") == ["Learned about optimisers"]
+    finally:
+        store.close()
+
+
+def test_a_search_the_index_cannot_answer_is_an_error_not_no_matches(store: Store) -> None:
+    from tilbook.errors import IndexStoreError
+
+    store.db.execute("DROP TABLE entries_fts")  # type: ignore[attr-defined]
+    with pytest.raises(IndexStoreError, match="could not be used"):
+        store.search(parse_query("noise"))

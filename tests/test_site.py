@@ -313,6 +313,7 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
         assert f"tilbook/staticsite/templates/{template.name}" in names
     for static in (REPO / "src/tilbook/staticsite/static").iterdir():
         assert f"tilbook/staticsite/static/{static.name}" in names
+    assert "tilbook/store/data/function_words.json" in names
     for folder in ("webapp/templates", "webapp/static"):
         for shipped in (REPO / "src/tilbook" / folder).iterdir():
             assert f"tilbook/{folder}/{shipped.name}" in names, f"{folder}/{shipped.name}"

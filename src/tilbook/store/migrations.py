@@ -209,6 +209,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE review_cards_content RENAME TO review_cards;
     CREATE INDEX review_cards_by_source ON review_cards(source)
     """,
+    # 7: word forms. The full-text table gains `stems` (tilbook.store.stemming): every
+    # word's Snowball stem in the entry's languages, so `learning` finds `learns`. FTS5
+    # tables cannot gain a column, so the table is made again and every file re-read.
+    """
+    DROP TABLE entries_fts;
+    CREATE VIRTUAL TABLE entries_fts USING fts5(
+        title, body, tags, cjk, stems,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    UPDATE files SET parser_version = 0;
+    DELETE FROM meta WHERE key = 'stem_languages'
+    """,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,12 +63,14 @@ from tilbook.store.state import (
     records_in_order,
     reopen_record,
 )
+from tilbook.store.stemming import DEFAULT_LANGUAGE, languages_of, query_stems, stems_text
 
 _WORD_COLUMNS = "{title body tags}"
-RANK_CANDIDATES = 2000
-"""At most this many matches of a query are ranked (the most recently indexed)."""
-_BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0)"
-"""Column weights: a match in the title counts most, then tags, then the text."""
+_BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0, 0.4)"
+"""Column weights: a match in the title counts most, then tags, then the text; another
+form of the word (its stem) counts least, so the form typed ranks first."""
+_STEM_LANGUAGES = "stem_languages"
+"""Meta: the languages whose stemmers the index used (a query is stemmed in each)."""
 
 
 def _now() -> str:
@@ -76,14 +78,16 @@ def _now() -> str:
 
 
 def _fts_string(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    """`text` as an FTS5 string: quoted, its quotes doubled, NUL (which ends a string in
+    SQLite's parser) dropped."""
+    return '"' + text.replace("\x00", "").replace('"', '""') + '"'
 
 
 def _has_word_char(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def _term_match(term: QueryTerm) -> str | None:
+def _term_match(term: QueryTerm, languages: Sequence[str] = ()) -> str | None:
     """One query term as an FTS5 expression, or None when it has nothing to match."""
     parts: list[str] = []
     for chunk in split_scripts(term.text).split():
@@ -98,7 +102,12 @@ def _term_match(term: QueryTerm) -> str | None:
                 parts.append(f"cjk : {_fts_string(' '.join(grams[:-1]))}")
         else:
             suffix = " *" if term.prefix else ""
-            parts.append(f"{_WORD_COLUMNS} : {_fts_string(chunk)}{suffix}")
+            exact = f"{_WORD_COLUMNS} : {_fts_string(chunk)}{suffix}"
+            stems = [] if term.prefix or term.phrase else query_stems(chunk, languages)
+            if stems:
+                forms = " OR ".join(f"stems : {_fts_string(stem)}" for stem in stems)
+                exact = f"({exact} OR {forms})"
+            parts.append(exact)
     if not parts:
         return None
     if term.phrase and all(not has_cjk(part) for part in parts) and len(parts) > 1:
@@ -106,9 +115,9 @@ def _term_match(term: QueryTerm) -> str | None:
     return " AND ".join(parts)
 
 
-def fts_expression(query: Query) -> str | None:
+def fts_expression(query: Query, languages: Sequence[str] = ()) -> str | None:
     """The MATCH expression for a query's terms (None when there are none)."""
-    parts = [match for match in (_term_match(term) for term in query.terms) if match]
+    parts = [match for match in (_term_match(term, languages) for term in query.terms) if match]
     return " AND ".join(f"({part})" for part in parts) if parts else None
 
 
@@ -170,6 +179,7 @@ class SQLiteStore:
         self.state_warnings: list[IndexWarning] = []
         """What was wrong in the state files when they were last read."""
         self._connect()
+        self._stem_languages_seen: set[str] = set()
         self._adopt_table_state()
 
     def _connect(self) -> None:
@@ -196,8 +206,19 @@ class SQLiteStore:
             self.db.execute("BEGIN")
             self._in_transaction = True
 
+    def stem_languages(self) -> list[str]:
+        """The languages the index stemmed entries in (English when it has none yet)."""
+        stored = json.loads(self.get_meta(_STEM_LANGUAGES) or "[]")
+        return sorted(set(stored) | self._stem_languages_seen) or [DEFAULT_LANGUAGE]
+
+    def _save_stem_languages(self) -> None:
+        stored = set(json.loads(self.get_meta(_STEM_LANGUAGES) or "[]"))
+        if not self._stem_languages_seen <= stored:
+            self.set_meta(_STEM_LANGUAGES, json.dumps(sorted(stored | self._stem_languages_seen)))
+
     def commit(self) -> None:
         if self._in_transaction:
+            self._save_stem_languages()
             self.db.execute("COMMIT")
             self._in_transaction = False
 
@@ -499,6 +520,8 @@ class SQLiteStore:
             )
             tag_text = " ".join([*entry.tags, *([entry.category] if entry.category else [])])
             everything = f"{entry.title}\n{tag_text}\n{entry.body}"
+            languages = languages_of(everything)
+            self._stem_languages_seen.update(languages)
             fts.append(
                 (
                     rowid,
@@ -506,6 +529,7 @@ class SQLiteStore:
                     split_scripts(entry.body),
                     split_scripts(tag_text),
                     cjk_grams(everything) if has_cjk(everything) else "",
+                    stems_text(everything, languages),
                 )
             )
         db.executemany("INSERT INTO entry_tags VALUES (?, ?, ?, ?)", tags)
@@ -515,7 +539,9 @@ class SQLiteStore:
         db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?)", questions)
         db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", terms)
         db.executemany(
-            "INSERT INTO entries_fts(rowid, title, body, tags, cjk) VALUES (?, ?, ?, ?, ?)", fts
+            "INSERT INTO entries_fts(rowid, title, body, tags, cjk, stems) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            fts,
         )
 
     def record_unreadable(self, state: FileState, warnings: list[IndexWarning]) -> None:
@@ -626,25 +652,22 @@ class SQLiteStore:
 
     def search(self, query: Query, *, limit: int = 20) -> list[SearchHit]:
         filters = EntryFilter(tags=query.tags, since=query.since, until=query.until)
-        expression = fts_expression(query)
+        expression = fts_expression(query, self.stem_languages())
         if expression is None:
             if query.terms:
                 return []  # only punctuation: nothing can match
             summaries = self.entries(EntryFilter(**{**_filter_dict(filters), "limit": limit}))
             return [SearchHit(s, 0.0, make_snippet(self._body(s.id), [])) for s in summaries]
         conditions, params = self._rowid_filter_sql(filters)
-        # NOTE: rank inside the FTS table first and join only the winners; and rank at
-        # most RANK_CANDIDATES matches (the most recently indexed), so that a word found
-        # in most of 100,000 entries costs a few milliseconds, not a hundred.
+        # NOTE: every match is ranked (BM25), inside the FTS table, and only the winners
+        # are joined to their entries.
         sql = f"""
             SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout,
                    ranked.score, e.body
             FROM (
-                SELECT rowid, score FROM (
-                    SELECT rowid, {_BM25} AS score FROM entries_fts
-                    WHERE entries_fts MATCH ?{conditions}
-                    ORDER BY rowid DESC LIMIT {RANK_CANDIDATES}
-                ) ORDER BY score LIMIT ?
+                SELECT rowid, {_BM25} AS score FROM entries_fts
+                WHERE entries_fts MATCH ?{conditions}
+                ORDER BY score LIMIT ?
             ) AS ranked
             JOIN entries e ON e.rowid = ranked.rowid
             JOIN files f ON f.id = e.file_id
@@ -652,9 +675,10 @@ class SQLiteStore:
         """
         try:
             rows = self.db.execute(sql, [expression, *params, limit]).fetchall()
-        except sqlite3.OperationalError:
-            # Words are quoted, so this is not expected; never let a query crash a search.
-            return []
+        except sqlite3.Error as error:
+            # Words are quoted, so a query cannot be malformed: this is the index's fault,
+            # and the user hears of it rather than seeing "no matches".
+            raise index_error(self.path, error) from error
         summaries = self._summaries([row[:8] for row in rows])
         words = query.words
         return [

@@ -1,0 +1,89 @@
+"""Word forms for search: `learning` finds `learn` and `learns`, in the note's own language.
+
+Every entry's words are also indexed by their stem (Snowball, through PyStemmer),
+in a column of their own that weighs less than the words as written, so that a
+search finds other forms of a word but ranks the form typed first. Which
+stemmers apply to an entry is told by the function words it uses (a data file,
+`data/function_words.json`); English is the default. Korean, Chinese and
+Japanese are not stemmed: their character pairs already match inside words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from tilbook.store.query import CJK_RUN
+
+DEFAULT_LANGUAGE = "english"
+MIN_HITS = 2
+"""Function words of a language an entry needs before its stemmer is used for it."""
+_WORD = re.compile(r"[^\W\d_]{3,}")
+"""Words worth stemming: three letters or more (no digits, no CJK runs handled here)."""
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
+)
+
+
+@cache
+def function_words() -> dict[str, str]:
+    """Function word → the one language it marks (words of two languages are dropped)."""
+    data = json.loads(
+        resources.files("tilbook.store").joinpath("data/function_words.json").read_text("utf-8")
+    )
+    owners: dict[str, set[str]] = {}
+    for language, words in data.items():
+        if language.startswith("_"):
+            continue
+        for word in words:
+            owners.setdefault(word, set()).add(language)
+    return {word: next(iter(langs)) for word, langs in owners.items() if len(langs) == 1}
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    import Stemmer  # type: ignore[import-not-found]
+
+    return Stemmer.Stemmer(language)
+
+
+def languages_of(text: str) -> list[str]:
+    """The languages whose function words `text` uses (English when none stands out)."""
+    marks = function_words()
+    hits = Counter(
+        marks[word] for word in re.findall(r"[^\W\d_]+", text.casefold()) if word in marks
+    )
+    found = [language for language, count in hits.most_common() if count >= MIN_HITS]
+    return found or [DEFAULT_LANGUAGE]
+
+
+def stem_words(words: Iterable[str], languages: Iterable[str]) -> list[str]:
+    """The stems of `words` in each language, once each, in first-seen order."""
+    stemmers = [_stemmer(language) for language in languages]
+    seen: dict[str, None] = {}
+    for word in words:
+        for stemmer in stemmers:
+            seen.setdefault(stemmer.stemWord(word), None)
+    return list(seen)
+
+
+def stems_text(text: str, languages: Iterable[str] | None = None) -> str:
+    """The stems of the words of `text`, space-separated, for the index's stems column."""
+    lowered = text.casefold()
+    words = [word for word in dict.fromkeys(_WORD.findall(lowered)) if not CJK_RUN.search(word)]
+    if not words:
+        return ""
+    return " ".join(stem_words(words, languages or languages_of(lowered)))
+
+
+def query_stems(word: str, languages: Iterable[str]) -> list[str]:
+    """The stems a typed word may have in the log's languages (none for short words)."""
+    lowered = word.casefold()
+    if not _WORD.fullmatch(lowered) or CJK_RUN.search(lowered):
+        return []
+    return stem_words([lowered], languages)
