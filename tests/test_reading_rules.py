@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from tilbook.model import ParsedFile
 from tilbook.notes.files import source_from_text
 from tilbook.reading import parse_source
 
 
-def read(text: str, name: str = "log.md"):  # noqa: ANN201 - a ParsedFile
+def read(text: str, name: str = "log.md") -> ParsedFile:
     return parse_source(source_from_text(name, text))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from tilbook.settings import load_settings
 from tilbook.store import open_store
 from tilbook.store.base import EntryFilter, SearchHit, Store
 from tilbook.store.query import Query, Term, cjk_grams, make_snippet, parse_query, split_scripts
+from tilbook.store.stemming import korean_forms
 
 SEARCH_NOTES = {
     "til.md": (
@@ -383,3 +385,40 @@ def test_a_search_the_index_cannot_answer_is_an_error_not_no_matches(store: Stor
     store.db.execute("DROP TABLE entries_fts")  # type: ignore[attr-defined]
     with pytest.raises(IndexStoreError, match="could not be used"):
         store.search(parse_query("noise"))
+
+
+def test_a_korean_word_with_its_particle_finds_the_word(store: Store) -> None:
+    assert find(store, "전문검색을") == find(store, "전문검색") != []
+    assert find(store, "검색을")  # the particle dropped: 검색 is inside 전문검색을
+    assert korean_forms("검색을") == ["검색을", "검색"]
+    assert korean_forms("모델") == ["모델"]  # two syllables: nothing taken off
+
+
+def test_a_phrase_matches_other_forms_of_its_words(tmp_path: Path) -> None:
+    root = write_notes(
+        tmp_path / "phrase",
+        {"log.md": "# Log\n\n## 2024-03-01 RL notes\n\nLearned value functions today.\n"},
+    )
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        assert find(store, '"value function"') == ["RL notes"]
+        assert find(store, '"function value"') == []  # still a phrase: order counts
+    finally:
+        store.close()
+
+
+def test_search_quality_on_the_sample_log() -> None:
+    """The hand-written queries of bench/search_quality.py (recall@10 target 0.95)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "search_quality", Path(__file__).resolve().parent.parent / "bench" / "search_quality.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    result = module.run()
+    assert result["queries"] >= 40
+    assert result["recall_at_10"] >= 0.95, result["by_kind"]

@@ -63,7 +63,14 @@ from tilbook.store.state import (
     records_in_order,
     reopen_record,
 )
-from tilbook.store.stemming import DEFAULT_LANGUAGE, languages_of, query_stems, stems_text
+from tilbook.store.stemming import (
+    DEFAULT_LANGUAGE,
+    korean_forms,
+    languages_of,
+    phrase_stems,
+    query_stems,
+    stems_text,
+)
 
 _WORD_COLUMNS = "{title body tags}"
 _BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0, 0.4)"
@@ -94,25 +101,34 @@ def _term_match(term: QueryTerm, languages: Sequence[str] = ()) -> str | None:
         if not _has_word_char(chunk):
             continue
         if has_cjk(chunk):
-            grams = cjk_grams(chunk).split()
-            # A run's pairs as a phrase; one character as a prefix of any pair.
-            if len(grams) == 1:
-                parts.append(f"cjk : {_fts_string(grams[0])} *")
-            else:
-                parts.append(f"cjk : {_fts_string(' '.join(grams[:-1]))}")
+            cjk = [_cjk_match(word) for word in korean_forms(chunk)]
+            parts.append(cjk[0] if len(cjk) == 1 else "(" + " OR ".join(cjk) + ")")
         else:
             suffix = " *" if term.prefix else ""
             exact = f"{_WORD_COLUMNS} : {_fts_string(chunk)}{suffix}"
             stems = [] if term.prefix or term.phrase else query_stems(chunk, languages)
             if stems:
-                forms = " OR ".join(f"stems : {_fts_string(stem)}" for stem in stems)
-                exact = f"({exact} OR {forms})"
+                other = " OR ".join(f"stems : {_fts_string(stem)}" for stem in stems)
+                exact = f"({exact} OR {other})"
             parts.append(exact)
     if not parts:
         return None
     if term.phrase and all(not has_cjk(part) for part in parts) and len(parts) > 1:
-        return f"{_WORD_COLUMNS} : {_fts_string(term.text)}"
+        exact = f"{_WORD_COLUMNS} : {_fts_string(term.text)}"
+        stemmed = phrase_stems(term.text.split(), languages)
+        if not stemmed:
+            return exact
+        other = " OR ".join(f"stems : {_fts_string(phrase)}" for phrase in stemmed)
+        return f"({exact} OR {other})"
     return " AND ".join(parts)
+
+
+def _cjk_match(chunk: str) -> str:
+    """A run's character pairs as a phrase; one character as a prefix of any pair."""
+    grams = cjk_grams(chunk).split()
+    if len(grams) == 1:
+        return f"cjk : {_fts_string(grams[0])} *"
+    return f"cjk : {_fts_string(' '.join(grams[:-1]))}"
 
 
 def fts_expression(query: Query, languages: Sequence[str] = ()) -> str | None:

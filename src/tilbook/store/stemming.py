@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -73,12 +73,26 @@ def stem_words(words: Iterable[str], languages: Iterable[str]) -> list[str]:
 
 
 def stems_text(text: str, languages: Iterable[str] | None = None) -> str:
-    """The stems of the words of `text`, space-separated, for the index's stems column."""
+    """The stems of the words of `text` in order, for the index's stems column: one run
+    per language, so that a phrase of stems matches as the words stood."""
     lowered = text.casefold()
-    words = [word for word in dict.fromkeys(_WORD.findall(lowered)) if not CJK_RUN.search(word)]
+    words = [word for word in _WORD.findall(lowered) if not CJK_RUN.search(word)]
     if not words:
         return ""
-    return " ".join(stem_words(words, languages or languages_of(lowered)))
+    runs = []
+    for language in languages or languages_of(lowered):
+        runs.append(" ".join(_stemmer(language).stemWords(words)))
+    return "\n".join(runs)
+
+
+def phrase_stems(words: Sequence[str], languages: Iterable[str]) -> list[str]:
+    """A phrase as stems, once per language whose stemmer changes it."""
+    lowered = [word.casefold() for word in words]
+    if not lowered or any(not _WORD.fullmatch(word) or CJK_RUN.search(word) for word in lowered):
+        return []
+    return list(
+        dict.fromkeys(" ".join(_stemmer(language).stemWords(lowered)) for language in languages)
+    )
 
 
 def query_stems(word: str, languages: Iterable[str]) -> list[str]:
@@ -87,3 +101,46 @@ def query_stems(word: str, languages: Iterable[str]) -> list[str]:
     if not _WORD.fullmatch(lowered) or CJK_RUN.search(lowered):
         return []
     return stem_words([lowered], languages)
+
+
+KOREAN_PARTICLES = (
+    "에서는",
+    "에서",
+    "에게",
+    "으로",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "이나",
+    "하고",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "의",
+    "로",
+    "와",
+    "과",
+    "도",
+    "만",
+    "나",
+)
+"""Korean case and topic particles (longest first): a word typed with one also finds the
+word without it (`검색을` finds 검색). Grammar of the language, not of any one log."""
+_HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+
+
+def korean_forms(chunk: str) -> list[str]:
+    """`chunk`, and, for a Hangul word of three or more syllables that ends in a
+    particle, the word without it."""
+    forms = [chunk]
+    if _HANGUL.fullmatch(chunk) and len(chunk) >= 3:
+        for particle in KOREAN_PARTICLES:
+            if chunk.endswith(particle) and len(chunk) - len(particle) >= 2:
+                forms.append(chunk[: -len(particle)])
+                break
+    return forms
