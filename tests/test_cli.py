@@ -763,8 +763,7 @@ def test_every_command_that_reports_takes_json() -> None:
 
 def test_json_of_the_writing_commands(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "log.md").write_text(
-        "# Log\n\n## 2024-03-01\n\nRead a paper.\n\n- [ ] try the code\n"
-        "- Why does it converge?\n",
+        "# Log\n\n## 2024-03-01\n\nRead a paper.\n\n- [ ] try the code\n- Why does it converge?\n",
         encoding="utf-8",
     )
 
@@ -784,9 +783,7 @@ def test_json_of_the_writing_commands(runner: CliRunner, tmp_path: Path) -> None
 
 
 def test_shell_completion_as_the_readme_says(runner: CliRunner) -> None:
-    result = runner.invoke(
-        main, [], prog_name="tilbook", env={"_TILBOOK_COMPLETE": "bash_source"}
-    )
+    result = runner.invoke(main, [], prog_name="tilbook", env={"_TILBOOK_COMPLETE": "bash_source"})
     assert "_tilbook_completion()" in result.output
     words = runner.invoke(
         main,

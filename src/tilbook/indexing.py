@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,8 +151,87 @@ class FileResult:
     readable: bool
 
 
+PARSE_BUDGET_SECONDS = 20.0
+"""The time one file may take to be read and parsed before it is skipped (with a
+warning), whatever it holds. Reading is linear and a normal log takes about a second
+per megabyte, so only a file that hits a reader bug comes near this; 20 s leaves room
+for a slow or busy machine (up to `MAX_WORKERS` files are read at once)."""
+PARSE_BUDGET_SECONDS_PER_MB = 4.0
+"""A large file gets this much time per megabyte when that is more than
+`PARSE_BUDGET_SECONDS` (a 16 MB file, the default size limit, gets 64 s), so a big but
+ordinary log is never skipped for its size."""
+
+
+class ParseTimeout(BaseException):
+    """Raised (from a SIGALRM handler) in the middle of reading a file that took longer
+    than its budget. A BaseException, so that no `except Exception` in the reader or in
+    a library it calls can swallow it; `read_and_parse` catches it."""
+
+
+def parse_budget(size: int) -> float:
+    """Seconds a file of `size` bytes may take to be read and parsed."""
+    return max(PARSE_BUDGET_SECONDS, size / 1e6 * PARSE_BUDGET_SECONDS_PER_MB)
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise `ParseTimeout` in the block if it runs longer than `seconds`.
+
+    Uses a SIGALRM interval timer, so it works in the main thread of a process (the
+    CLI, and the worker processes of a big run) where `signal.setitimer` exists; in
+    another thread, on Windows or when the timer is already in use, the block runs
+    without a budget.
+    """
+    if (
+        seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even when the alarm goes off right here, as the block ends
+            signal.signal(signal.SIGALRM, previous)
+
+
 def read_and_parse(file: FileStat, max_bytes: int, hints: FileHints | None = None) -> FileResult:
-    """Read, hash and parse one file; never raises for a bad file."""
+    """Read, hash and parse one file; never raises for a bad file.
+
+    A file that takes longer than its `parse_budget`, or that makes the reader fail
+    (a bug), is skipped with one warning naming it; it is recorded as unreadable, so
+    it is read again when it changes (or when tilbook's parser does).
+    """
+    budget = parse_budget(file.size)
+    try:
+        with time_budget(budget):
+            return _read_and_parse(file, max_bytes, hints)
+    except ParseTimeout:
+        message = (
+            f"took longer than {budget:g} s to read; skipped. This is a bug in tilbook's "
+            "reader: please report this (with the file, if you can share it)"
+        )
+    except Exception as error:  # one bad file must never stop a run
+        detail = " ".join(str(error).split())[:200]
+        message = (
+            f"could not be read ({type(error).__name__}: {detail}); skipped. This is a bug "
+            "in tilbook's reader: please report this (with the file, if you can share it)"
+        )
+    state = FileState(file.source, file.size, file.mtime_ns, "", PARSER_VERSION)
+    return FileResult(state, None, "utf-8", [IndexWarning(file.source, message)], readable=False)
+
+
+def _read_and_parse(file: FileStat, max_bytes: int, hints: FileHints | None) -> FileResult:
     text, data = read_source(file, max_bytes=max_bytes)
     digest = _digest(data) if data is not None else ""
     state = FileState(file.source, file.size, file.mtime_ns, digest, PARSER_VERSION)

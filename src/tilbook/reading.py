@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -247,7 +248,7 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
                 text, at_start=True, year=segment_.date.year if segment_.date else None
             )
             text = without_date(text, found) if found is not None else text
-        text = _TRAILING_TAGS.sub("", text)
+        text = without_trailing_tags(text)
         if text.strip():
             sentence = first_sentence(text)
             if sentence:
@@ -331,8 +332,19 @@ def _labelled_title(blocks: list[Block], seg: Segment) -> str | None:
     return None
 
 
-_TRAILING_TAGS = re.compile(r"(?:\s+#[^\s#]+)+\s*$")
-"""Tags at the end of a line (`… value functions #RL #Transformers`): not the title's words."""
+def without_trailing_tags(text: str) -> str:
+    """`text` without the tags that end it (`… value functions #RL #Transformers`): they
+    are not the title's words. Each tag follows white space; read from the right, so a
+    line of many tags costs linear time."""
+    kept = text.rstrip()
+    cut = None
+    while (mark := kept.rfind("#")) >= 1:
+        name = kept[mark + 1 :]
+        before = kept[:mark].rstrip()
+        if not name or any(char.isspace() for char in name) or len(before) == mark:
+            break
+        cut = kept = before
+    return text if cut is None else cut
 
 
 def _title_text(block: Block) -> str:
@@ -454,8 +466,8 @@ def _end_lines(lines: Sequence[str], starts: list[int], cuts: list[int]) -> list
     boundaries = sorted({*starts, *cuts})
     ends = []
     for start in starts:
-        later = [line for line in boundaries if line > start]
-        end = later[0] - 1 if later else len(lines)
+        following = bisect_right(boundaries, start)
+        end = boundaries[following] - 1 if following < len(boundaries) else len(lines)
         while end > start and not lines[end - 1].strip():
             end -= 1
         ends.append(end)
@@ -702,6 +714,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     file_title = _file_title(src.source, front_matter, blocks, layout)
 
     ends = _end_lines(lines, [seg.line for seg in segments], cuts)
+    name_title = _name_title(src.source)  # the title of entries that say none
     occurrences: dict[tuple[date | None, str], int] = {}
     entries: list[Entry] = []
     for seg, end_line in zip(segments, ends, strict=True):
@@ -716,10 +729,10 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
             title = (
                 file_title
                 or (_first_words(blocks, year) if _names_nothing(src.source) else None)
-                or _name_title(src.source)
+                or name_title
             )
         if not title:
-            title = day.isoformat() if day else _name_title(src.source)
+            title = day.isoformat() if day else name_title
         if seg.weekday_disagrees and day is not None:
             warnings.append(
                 IndexWarning(

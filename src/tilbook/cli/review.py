@@ -338,8 +338,7 @@ def cards_command(
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
     help=(
-        "Also draw the forecast and a review heatmap to FILE "
-        "(.svg; .png and .pdf need matplotlib)."
+        "Also draw the forecast and a review heatmap to FILE (.svg; .png and .pdf need matplotlib)."
     ),
 )
 @json_option

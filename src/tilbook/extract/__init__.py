@@ -47,9 +47,26 @@ _TAGS_LABEL = re.compile(
     r"태그|키워드|标签|標籤|关键词|關鍵詞|タグ|キーワード)[*_]{0,2}\s?[:：][*_]{0,2}\s*(?P<rest>.+)$",
     re.IGNORECASE,
 )
+_LIST_SEPARATOR = re.compile(r"[,;、，]")
+"""What separates the tags of a tags line (each part is stripped after)."""
 _AT_TAG = re.compile(r"(?<![\w@.])@([^\W\d][\w\-]*)")
 _AT_TAGS_LINE = re.compile(r"^(?:\s*@[^\W\d][\w\-]*[,;]?)+\s*$")
-_TRAILING_AT_TAGS = re.compile(r"(?:\s@[^\W\d][\w\-]*)+\s*$")
+_AT_NAME = re.compile(r"[^\W\d][\w\-]*")
+
+
+def trailing_at_tags(line: str) -> list[str]:
+    """The jrnl-style `@tags` ending a line (`fixed the loader @ml @gpu` → `ml`, `gpu`):
+    each after one white space character, the last one ending the line. Read from the
+    right, so a line of many `@words` costs linear time."""
+    text = line.rstrip()
+    found: list[str] = []
+    while (at := text.rfind("@")) >= 1 and text[at - 1].isspace():
+        name = text[at + 1 :]
+        if not _AT_NAME.fullmatch(name):
+            break
+        found.append(name)
+        text = text[: at - 1]
+    return found[::-1]
 
 
 def tags_line(text: str) -> list[str] | None:
@@ -58,7 +75,11 @@ def tags_line(text: str) -> list[str] | None:
     labelled = _TAGS_LABEL.match(text.strip())
     if labelled is not None:
         rest = labelled.group("rest")
-        parts = re.split(r"\s*[,;、，]\s*", rest) if re.search(r"[,;、，]", rest) else rest.split()
+        parts = (
+            [part.strip() for part in _LIST_SEPARATOR.split(rest)]
+            if _LIST_SEPARATOR.search(rest)
+            else rest.split()
+        )
         return unique(part.strip().lstrip("#@").strip() for part in parts if part.strip("#@ "))
     if _AT_TAGS_LINE.match(text):
         return unique(_AT_TAG.findall(text))
@@ -77,8 +98,8 @@ def block_tags(block: Block) -> list[str]:
             listed = tags_line(line)
             if listed is not None:
                 found.extend(listed)
-            elif "@" in line and (trailing := _TRAILING_AT_TAGS.search(line)) is not None:
-                found.extend(_AT_TAG.findall(trailing.group()))
+            elif "@" in line:
+                found.extend(trailing_at_tags(line))
     return found
 
 
@@ -119,10 +140,11 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 _CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)\s?\]\s+")
 """A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`)."""
 _DONE_SUFFIX = re.compile(
-    r"\s*(?:[:：\-–—]\s*(?:done|erledigt|fait|hecho|feito|fatto|완료|完了|完成)|\((?:done|완료|完了|完成)\))\s*$",
+    r"(?<!\s)\s*(?:[:：\-–—]\s*(?:done|erledigt|fait|hecho|feito|fatto|완료|完了|完成)|\((?:done|완료|完了|完成)\))\s*$",
     re.I,
 )
-"""A status written after a task (`impute the missing values: done`)."""
+"""A status written after a task (`impute the missing values: done`). It starts where
+a run of white space starts (or at its mark), so a long run costs linear time."""
 _MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
 _NEXT_STEP = re.compile(
@@ -245,12 +267,15 @@ _QUESTION_MARKS = ("?", "？")
 _SENTENCE = re.compile(r"[^.!?。！？]*(?:[.!?。！？]+|$)")
 _LEADING_LABEL = re.compile(r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?[:：][*_]{0,2}\s+(?=\S)")
 _ANSWERED = re.compile(
-    r"^\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
+    r"\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
     r"nao\b|네\b|아니|はい|いいえ|是的|不是|because\b|parce que\b|weil\b|porque\b|perché\b|"
-    r"因为|왜냐하면|なぜなら|(?:\([^)\n]{0,20}\))?\s*[:：=]\s*\S)",
+    r"因为|왜냐하면|なぜなら|(?:\([^)\n]{0,20}\)\s*)?[:：=]\s*\S)",
     re.IGNORECASE,
 )
-"""What answers a question on its own line (`? No, …`, `? -> because …`)."""
+"""What answers a question on its own line (`? No, …`, `? -> because …`), matched where
+the question ends (`match(text, end)`). One quantifier only reads the leading white
+space, so a long run of it costs linear time."""
+_WORD = re.compile(r"\S+")
 
 
 def _line_has_question(pieces: Iterable[tuple[str, str, int]]) -> bool:
@@ -282,7 +307,7 @@ def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
         span = prose[start:end]
         if not any(mark in span for mark in _QUESTION_MARKS) and "(?)" not in span:
             continue
-        if _ANSWERED.match(full[end:]):
+        if _ANSWERED.match(full, end):
             continue
         sentence = _one_line(full[start:end])
         label = _LEADING_LABEL.match(sentence)
@@ -292,8 +317,12 @@ def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
         embedded = _EMBEDDED_QUESTION.search(sentence)
         if embedded is not None:
             sentence = sentence[embedded.start(1) :]
-        rest = full[end:].split()
-        if rest and sentence.split() and _first_word(rest[0]) == _first_word(sentence.split()[0]):
+        said_next = _WORD.search(full, end)
+        if (
+            said_next is not None
+            and sentence.split()
+            and _first_word(said_next.group()) == _first_word(sentence.split()[0])
+        ):
             continue  # answered by echoing it (`Aprendi conceitos ou copiei? Aprendi, …`)
         if sentence and any(char.isalnum() for char in sentence):
             found.append(sentence)
@@ -353,8 +382,9 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                     continue
                 following = grouped[position + 1][1] if position + 1 < len(grouped) else []
                 said_next = "".join(piece[1] for piece in following)
-                for sentence in question_sentences(pieces):
-                    if sentence == question_sentences(pieces)[-1] and _ANSWERED.match(said_next):
+                asked = question_sentences(pieces)
+                for sentence in asked:
+                    if sentence == asked[-1] and _ANSWERED.match(said_next):
                         continue  # the next line answers it (`Why …?` / `Because …`)
                     questions.append(Question(sentence, line, line, inline=True))
     return questions

@@ -95,8 +95,22 @@ _LABELS = (
         ),
     ),
 )
-_TRIM = re.compile(r"\s*(?:\([^)]*\))?\s*[:：]?\s*$")
 MAX_LABEL_LENGTH = 60
+
+
+def _trim(text: str) -> str:
+    """`text` without a colon ending it and a note in parentheses before that
+    (`Questions (open):` → `Questions`). A small scan rather than a regex, which had
+    to try every run of spaces against every later one."""
+    text = text.rstrip()
+    if text.endswith((":", "：")):
+        text = text[:-1].rstrip()
+    if text.endswith(")"):
+        closed = text.rfind(")", 0, len(text) - 1)
+        opening = text.find("(", closed + 1)
+        if opening != -1:
+            text = text[:opening].rstrip()
+    return text
 
 
 def label_kinds(text: str) -> frozenset[str]:
@@ -104,7 +118,7 @@ def label_kinds(text: str) -> frozenset[str]:
     text = text.strip().strip("*_").strip()
     if not text or len(text) > MAX_LABEL_LENGTH or "\n" in text:
         return frozenset()
-    text = _TRIM.sub("", text).strip("*_ ")
+    text = _trim(text).strip("*_ ")
     return frozenset(kind for kind, pattern in _LABELS if pattern.search(text))
 
 
@@ -145,6 +159,10 @@ def contexts(blocks: list[Block]) -> list[frozenset[str]]:
     headings: list[tuple[int, frozenset[str]]] = []
     paragraph_label: frozenset[str] = frozenset()
     item_labels: dict[int, frozenset[str]] = {}
+    inherited: dict[int, frozenset[str]] = {}
+    """For each item: the labels of it and its ancestors that reach below their own
+    items (Glossary, targets), so a deep list costs one step per item, not one per
+    ancestor."""
     empty: frozenset[str] = frozenset()
     for index, block in enumerate(blocks):
         kind = block.kind
@@ -175,12 +193,15 @@ def contexts(blocks: list[Block]) -> list[frozenset[str]]:
             parent = block.parent
             if parent in item_labels:
                 under |= item_labels[parent]
-            ancestor = blocks[parent].parent if parent >= 0 else -1
-            while ancestor >= 0:
-                under |= item_labels.get(ancestor, empty) - _NEAREST_ONLY
-                ancestor = blocks[ancestor].parent
+            grandparent = blocks[parent].parent if parent >= 0 else -1
+            under |= inherited.get(grandparent, empty)
             own = _line_label(block)
             if own:
                 item_labels[index] = own
+            reach = inherited.get(parent, empty)
+            if own - _NEAREST_ONLY:
+                reach = reach | (own - _NEAREST_ONLY)
+            if reach:
+                inherited[index] = reach
         result.append(frozenset(under))
     return result

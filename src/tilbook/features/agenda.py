@@ -11,10 +11,14 @@ byte-precise edit.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from tilbook.errors import AmbiguousId, TilbookError, TodoNotFound
 from tilbook.notes.writes import read_note, replace_span
@@ -122,13 +126,19 @@ def similarity_score(a: str, b: str, **_: Any) -> float:
     k-means clustering") or get spelling fixes; a different task swaps a word
     that matters ("read the GAN paper" / "read the DDPM paper"), which scores 0.
     """
-    from rapidfuzz import fuzz
+    return _similarity(a, frozenset(a.split()), b, frozenset(b.split()))
 
-    words_a, words_b = set(a.split()), set(b.split())
+
+def _similarity(a: str, words_a: frozenset[str], b: str, words_b: frozenset[str]) -> float:
+    """`similarity_score` with the word sets already made (the agenda reuses them)."""
     only_a, only_b = words_a - words_b, words_b - words_a
     if only_a and only_b:
+        ratio = fuzz.ratio
         for word in only_a:
-            if max(fuzz.ratio(word, other) for other in only_b) < SPELLING_SIMILARITY:
+            for other in only_b:
+                if ratio(word, other, score_cutoff=SPELLING_SIMILARITY):
+                    break
+            else:
                 return 0.0
     score = fuzz.token_sort_ratio(a, b)
     if min(len(words_a), len(words_b)) >= SUBSET_MIN_WORDS:
@@ -136,33 +146,113 @@ def similarity_score(a: str, b: str, **_: Any) -> float:
     return float(score)
 
 
-def build_agenda(store: Store, *, similarity: int = 82) -> list[AgendaItem]:
-    """Every task in the log, oldest first, each with the lists that repeat it."""
-    from rapidfuzz import process
+BLOCK_LIMIT = 64
+"""A word filed under more tasks than this is common (`read`, `fix`): of all the tasks
+behind common words, only this many of the most recently seen are candidates. A copied
+task is nearly always a recent one, and this keeps a log of thousands of similar TODOs
+(`fix bug 1`, `fix bug 2`, …) near-linear."""
+MATCH_LIMIT = 5
+"""How many of the best-scoring earlier tasks are tried, in turn, as the one copied."""
+_PREFIX = 3
+"""Words of more letters than this are also filed under their first letters, so a
+task whose every word was retyped (`refactr` → `refactor`) still meets its copy."""
 
+
+def _tokens(words: frozenset[str]) -> set[str]:
+    """What a normalised task is filed under: its words, and their first letters."""
+    return {*words, *("\0" + word[:_PREFIX] for word in words if len(word) > _PREFIX)}
+
+
+class _Blocks:
+    """Earlier tasks filed by `_tokens`, each file in the order tasks were last seen.
+
+    Two copies of a task share a word, or a word's first letters when a spelling fix
+    changed every word; the fuzzy scorer only compares a task with those candidates:
+    every task behind a rare token, and the `BLOCK_LIMIT` most recently seen behind
+    common ones. So a task costs at most a few times `BLOCK_LIMIT` comparisons.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[str, dict[int, None]] = {}
+        self._seen: list[int] = []
+        """For each task: when it was last filed (the value of `_clock` then)."""
+        self._clock = 0
+
+    def add(self, index: int, words: frozenset[str]) -> None:
+        """File task `index` under `words`, as the most recently seen task."""
+        self._clock += 1
+        while len(self._seen) <= index:
+            self._seen.append(0)
+        self._seen[index] = self._clock
+        for token in _tokens(words):
+            filed = self._files.setdefault(token, {})
+            filed.pop(index, None)
+            filed[index] = None
+
+    def candidates(self, words: frozenset[str]) -> set[int]:
+        """The earlier tasks worth comparing with a task of `words`."""
+        found: set[int] = set()
+        common: set[int] = set()
+        for token in _tokens(words):
+            filed = self._files.get(token)
+            if not filed:
+                continue
+            if len(filed) <= BLOCK_LIMIT:
+                found.update(filed)
+            else:
+                common.update(itertools.islice(reversed(filed), BLOCK_LIMIT))
+        if len(common) > BLOCK_LIMIT:
+            seen = self._seen
+            common = set(heapq.nlargest(BLOCK_LIMIT, common, key=lambda index: seen[index]))
+        return found | common
+
+
+def build_agenda(store: Store, *, similarity: int = 82) -> list[AgendaItem]:
+    """Every task in the log, oldest first, each with the lists that repeat it.
+
+    Each task is compared (`similarity_score`) with the earlier tasks it shares a
+    word with (see `_Blocks`); of the `MATCH_LIMIT` best scoring at least
+    `similarity`, the first that no occurrence from the same entry already holds is
+    the one it copies.
+    """
     occurrences = sorted(
         (Occurrence(text, done, line, entry) for entry, text, done, line in store.todo_rows()),
         key=_order,
     )
     items: list[AgendaItem] = []
-    keys: list[str] = []
+    keys: list[tuple[str, frozenset[str]]] = []
+    entries: list[set[str]] = []
+    blocks = _Blocks()
     for occurrence in occurrences:
         key = normalise(occurrence.text)
         if not key:
             continue
-        match: int | None = None
-        for _, _score, index in process.extract(
-            key, keys, scorer=similarity_score, limit=5, score_cutoff=similarity
-        ):
-            if all(o.entry.id != occurrence.entry.id for o in items[index].occurrences):
-                match = index
-                break
+        words = frozenset(key.split())
+        scored = []
+        for index in blocks.candidates(words):
+            score = _similarity(key, words, *keys[index])
+            if score >= similarity:
+                scored.append((-score, index))
+        scored.sort()
+        match = next(
+            (
+                index
+                for _, index in scored[:MATCH_LIMIT]
+                if occurrence.entry.id not in entries[index]
+            ),
+            None,
+        )
         if match is None:
+            match = len(items)
             items.append(AgendaItem([occurrence], key))
-            keys.append(key)
+            keys.append((key, words))
+            entries.append({occurrence.entry.id})
         else:
             items[match].occurrences.append(occurrence)
-            items[match].key = keys[match] = key  # follow the latest wording
+            items[match].key = key  # follow the latest wording
+            keys[match] = (key, words)
+            entries[match].add(occurrence.entry.id)
+        blocks.add(match, words)
     return items
 
 
@@ -222,7 +312,14 @@ def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[
             "run `tilbook index` and try again"
         )
     line_text = lines[occurrence.line - 1]
-    said = normalise(_LEAD.sub("", line_text, count=1))
+    # The TODO's text is the line's plain text: a link counts by its text, not its address.
+    plain = re.sub(
+        r"!?\[([^\]\n]*)\](?:\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
+        r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\)|\[[^\]\n]*\])",
+        r"\1",
+        line_text,
+    )
+    said = normalise(_LEAD.sub("", plain, count=1))
     wanted = normalise(occurrence.text)
     # The line must hold this TODO (its first line, for one written over several).
     if not said or not (wanted == said or wanted.startswith(said + " ")):
@@ -235,7 +332,9 @@ def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[
         position = start + task.end(1)
         replace_span(note, position, position + 1, "x")
         after = line_text[: task.end(1)] + "x" + line_text[task.end(1) + 1 :]
-    elif todo := _TODO_WORD.search(line_text):
+    elif (todo := _TODO_WORD.search(line_text)) and not _TODO_WORD.search(occurrence.text):
+        # `TODO:` → `DONE:` only when the TODO is the text after the word; a TODO that
+        # holds the word (a whole item under a TODO heading) is ticked on its bullet.
         replace_span(note, start + todo.start(1), start + todo.end(1), "DONE")
         after = line_text[: todo.start(1)] + "DONE" + line_text[todo.end(1) :]
     elif bullet := _BULLET.match(line_text):

@@ -8,7 +8,10 @@ decides whether warnings are fatal (`--strict`).
 from __future__ import annotations
 
 import codecs
+import datetime
 import fnmatch
+import functools
+import math
 import os
 import stat
 import unicodedata
@@ -265,12 +268,42 @@ def normalise_newlines(text: str) -> str:
 
 
 # -- front matter --------------------------------------------------------------------------
+#
+# Front matter is parsed with limits, so that no file can make the reader crash, recurse
+# without end or expand a few bytes into gigabytes: a block over a limit is ignored with a
+# warning naming the file and line, and the note's body is still read.
+
+MAX_FRONT_MATTER_CHARS = 65_536
+"""A front matter block longer than this is ignored: real ones are a few lines (a long
+one is an unclosed fence or a file made to slow the parser down)."""
+MAX_FRONT_MATTER_DEPTH = 32
+"""Deepest nesting of lists and mappings read (a title, tags and settings need 3)."""
+MAX_FRONT_MATTER_ALIASES = 100
+"""YAML aliases (`*name`) allowed in one block."""
+MAX_FRONT_MATTER_VALUES = 10_000
+"""Values a block may hold once its YAML aliases are expanded (a "billion laughs"
+block of a few lines expands to millions)."""
+
+
+class FrontMatterLimit(Exception):
+    """A front matter block goes over one of the limits above."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        """1-based line of the file where the block goes over the limit."""
 
 
 def split_front_matter(
     source: str, text: str, warnings: list[IndexWarning]
 ) -> tuple[dict[str, Any], int]:
-    """The YAML (`---`) or TOML (`+++`) front matter mapping and how many lines it spans."""
+    """The YAML (`---`) or TOML (`+++`) front matter mapping and how many lines it spans.
+
+    Never raises: front matter that cannot be read, or that goes over a limit
+    (`MAX_FRONT_MATTER_*`), is a warning and an empty mapping. The mapping holds only
+    JSON values, dates and times (see `json_safe`).
+    """
     if text.startswith("---"):
         fence, loader = "---", _load_yaml
     elif text.startswith("+++"):
@@ -289,6 +322,16 @@ def split_front_matter(
         line_count += 1
         if line.rstrip() in closers:
             body = text[first_end + 1 : position]
+            if len(body) > MAX_FRONT_MATTER_CHARS:
+                warnings.append(
+                    IndexWarning(
+                        source,
+                        f"front matter is {len(body):,} characters long, over the "
+                        f"{MAX_FRONT_MATTER_CHARS:,} limit; front matter ignored",
+                        1,
+                    )
+                )
+                return {}, line_count
             return loader(source, body, warnings), line_count
         if end == -1:
             break
@@ -296,11 +339,24 @@ def split_front_matter(
     return {}, 0
 
 
+def _limit_warning(source: str, kind: str, problem: FrontMatterLimit) -> IndexWarning:
+    return IndexWarning(
+        source,
+        f"front matter ({kind}) {problem.message}; front matter ignored, simplify it",
+        problem.line,
+    )
+
+
 def _load_yaml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str, Any]:
     import yaml
 
+    loader = None
     try:
-        data = yaml.safe_load(body)
+        loader = _limited_yaml_loader()(body)  # reads the text: may raise a ReaderError
+        data = loader.get_single_data()
+    except FrontMatterLimit as problem:
+        warnings.append(_limit_warning(source, "YAML", problem))
+        return {}
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         if mark is not None:
@@ -314,11 +370,30 @@ def _load_yaml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str
                 )
             )
         else:
-            warnings.append(IndexWarning(source, f"front matter is not valid YAML ({error})", 1))
+            warnings.append(
+                IndexWarning(source, f"front matter is not valid YAML ({_reason(error)})", 1)
+            )
         return {}
-    except yaml.YAMLError as error:
-        warnings.append(IndexWarning(source, f"front matter is not valid YAML ({error})", 1))
+    except yaml.YAMLError as error:  # a character YAML does not allow, say
+        warnings.append(
+            IndexWarning(source, f"front matter is not valid YAML ({_reason(error)}); ignored", 1)
+        )
         return {}
+    except (ValueError, TypeError, RecursionError) as error:
+        # PyYAML lets some errors of its constructors through (a mapping key that cannot
+        # be hashed, a number too long to convert); they are the file's problem too.
+        warnings.append(
+            IndexWarning(
+                source,
+                f"front matter could not be read ({type(error).__name__}: {_reason(error)}); "
+                "ignored",
+                1,
+            )
+        )
+        return {}
+    finally:
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -331,19 +406,255 @@ def _load_yaml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str
             )
         )
         return {}
-    return {str(key): value for key, value in data.items()}
+    try:
+        safe = json_safe_mapping(data)
+    except FrontMatterLimit as problem:
+        warnings.append(_limit_warning(source, "YAML", problem))
+        return {}
+    if loader.tilbook_notes:
+        # One warning for the block, however many of its values were read as text.
+        line, message = loader.tilbook_notes[0]
+        more = len(loader.tilbook_notes) - 1
+        if more:
+            message += f" (and {more} more value{'s' if more > 1 else ''} like it)"
+        warnings.append(IndexWarning(source, f"front matter {message}", line))
+    return safe
+
+
+@functools.cache
+def _limited_yaml_loader() -> Any:
+    """A `yaml.SafeLoader` that keeps to the `MAX_FRONT_MATTER_*` limits.
+
+    As PyYAML composes the block (one level of recursion per level of nesting), it
+    refuses nesting deeper than the depth limit (flow `[[[…` or block), more aliases
+    than the alias limit, an alias inside the node it names (a cycle), and a block that
+    expands to more values than the value limit; each with a `FrontMatterLimit`, before
+    anything is built. A date or number that cannot be built (`2024-13-01`)
+    is kept as its text, with a note in `tilbook_notes`. Built on first use so that
+    PyYAML is imported only for files with front matter.
+    """
+    import yaml
+
+    class LimitedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.tilbook_notes: list[tuple[int, str]] = []
+            """(line, message) of values read as text instead of what they looked like."""
+            self._depth = 0
+            self._aliases = 0
+            self._values = 0
+            self._open: list[str | None] = []
+            self._sizes: dict[str, int] = {}
+
+        def _line(self, mark: Any) -> int:
+            return int(mark.line) + 2 if mark is not None else 1  # 1-based, after `---`
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.AliasEvent):
+                self._aliases += 1
+                if self._aliases > MAX_FRONT_MATTER_ALIASES:
+                    raise FrontMatterLimit(
+                        f"has more than {MAX_FRONT_MATTER_ALIASES} aliases",
+                        self._line(event.start_mark),
+                    )
+                if event.anchor in self._open:
+                    raise FrontMatterLimit(
+                        f"alias *{event.anchor} refers to the value that holds it (a cycle)",
+                        self._line(event.start_mark),
+                    )
+                self._count(self._sizes.get(event.anchor or "", 1), event.start_mark)
+                return super().compose_node(parent, index)
+            if self._depth >= MAX_FRONT_MATTER_DEPTH:
+                raise FrontMatterLimit(
+                    f"nests lists or mappings more than {MAX_FRONT_MATTER_DEPTH} deep",
+                    self._line(event.start_mark),
+                )
+            anchor = event.anchor
+            before = self._values
+            self._depth += 1
+            self._open.append(anchor)
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+                self._open.pop()
+            self._count(1, event.start_mark)
+            if anchor is not None:
+                self._sizes[anchor] = self._values - before
+            return node
+
+        def _count(self, values: int, mark: Any) -> None:
+            self._values += values
+            if self._values > MAX_FRONT_MATTER_VALUES:
+                raise FrontMatterLimit(
+                    f"expands to more than {MAX_FRONT_MATTER_VALUES:,} values "
+                    "(aliases repeat what they name)",
+                    self._line(mark),
+                )
+
+        def _as_text(self, node: Any, build: Any, what: str) -> Any:
+            try:
+                return build(self, node)
+            except ValueError as error:
+                self.tilbook_notes.append(
+                    (
+                        self._line(node.start_mark),
+                        f"value {str(node.value)[:40]!r} is not a valid {what} "
+                        f"({_reason(error)}); read as text",
+                    )
+                )
+                return str(node.value)
+
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            return self._as_text(node, yaml.SafeLoader.construct_yaml_timestamp, "date")
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            return self._as_text(node, yaml.SafeLoader.construct_yaml_int, "number")
+
+    LimitedLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp", LimitedLoader.construct_yaml_timestamp
+    )
+    LimitedLoader.add_constructor("tag:yaml.org,2002:int", LimitedLoader.construct_yaml_int)
+    return LimitedLoader
 
 
 def _load_toml(source: str, body: str, warnings: list[IndexWarning]) -> dict[str, Any]:
     import tomllib
 
     try:
-        return tomllib.loads(body)
+        _check_toml_depth(body)
+        return json_safe_mapping(tomllib.loads(body))
+    except FrontMatterLimit as problem:
+        warnings.append(_limit_warning(source, "TOML", problem))
     except tomllib.TOMLDecodeError as error:
         warnings.append(
             IndexWarning(source, f"front matter is not valid TOML ({error}); ignored", 1)
         )
-        return {}
+    except (ValueError, RecursionError) as error:
+        warnings.append(
+            IndexWarning(
+                source,
+                f"front matter could not be read ({type(error).__name__}: {_reason(error)}); "
+                "ignored",
+                1,
+            )
+        )
+    return {}
+
+
+def _reason(error: BaseException) -> str:
+    """An exception's message on one line and short: its first clause, at most 120
+    characters."""
+    return " ".join(str(error).split(";", 1)[0].split())[:120]
+
+
+def _check_toml_depth(body: str) -> None:
+    """Raise `FrontMatterLimit` when TOML nests arrays or inline tables too deep.
+
+    A scan of the text before `tomllib` (which recurses once per level) reads it:
+    brackets and braces are counted outside strings and comments.
+    """
+    depth = 0
+    line = 2  # the body starts on the file's second line, after `+++`
+    position = 0
+    length = len(body)
+    while position < length:
+        char = body[position]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = body.find("\n", position)
+            position = length if end == -1 else end
+            continue
+        elif char in "\"'":
+            quote = body[position : position + 3] if body.startswith(char * 3, position) else char
+            end = _toml_string_end(body, position + len(quote), quote)
+            line += body.count("\n", position, end)
+            position = end
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FRONT_MATTER_DEPTH:
+                raise FrontMatterLimit(
+                    f"nests arrays or tables more than {MAX_FRONT_MATTER_DEPTH} deep", line
+                )
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        position += 1
+
+
+def _toml_string_end(body: str, start: int, quote: str) -> int:
+    """Where a TOML string that opens before `start` ends (just after its closing quote)."""
+    escapes = quote[0] == '"'
+    single_line = len(quote) == 1
+    position = start
+    while position < len(body):
+        char = body[position]
+        if escapes and char == "\\":
+            position += 2
+            continue
+        if single_line and char == "\n":
+            return position
+        if body.startswith(quote, position):
+            return position + len(quote)
+        position += 1
+    return len(body)
+
+
+def json_safe_mapping(data: dict[Any, Any]) -> dict[str, Any]:
+    """Front matter as plain values the index can store as JSON (see `json_safe`)."""
+    safe = json_safe(data)
+    return safe if isinstance(safe, dict) else {}
+
+
+def json_safe(value: Any) -> Any:
+    """`value` rebuilt from JSON types: text, int, finite float, bool, None, lists and
+    mappings with text keys. Dates and date-times are kept (the reader dates notes by
+    them; the index writes them as ISO text), times become ISO text, bytes are decoded,
+    sets listed, anything else is its text. The result is a fresh tree: it shares no
+    container with `value`.
+
+    Raises `FrontMatterLimit` (line 1: where it is is not known) when `value` nests
+    deeper than `MAX_FRONT_MATTER_DEPTH`, holds more than `MAX_FRONT_MATTER_VALUES`
+    values, or holds itself. The loaders keep to these limits as they read, except
+    TOML's dotted keys (`a.b.c = 1`) and long arrays, which only this sees.
+    """
+    budget = MAX_FRONT_MATTER_VALUES
+    path: set[int] = set()
+
+    def rebuild(item: Any, depth: int) -> Any:
+        nonlocal budget
+        budget -= 1
+        if budget < 0:
+            raise FrontMatterLimit(f"holds more than {MAX_FRONT_MATTER_VALUES:,} values")
+        if item is None or isinstance(item, (bool, int, str, datetime.date)):
+            return item
+        if isinstance(item, float):
+            return item if math.isfinite(item) else str(item)
+        if isinstance(item, datetime.time):
+            return item.isoformat()
+        if isinstance(item, (bytes, bytearray)):
+            return bytes(item).decode("utf-8", errors="replace")
+        if not isinstance(item, (dict, list, tuple, set, frozenset)):
+            return str(item)
+        if depth >= MAX_FRONT_MATTER_DEPTH:
+            raise FrontMatterLimit(
+                f"nests lists or mappings more than {MAX_FRONT_MATTER_DEPTH} deep"
+            )
+        if id(item) in path:
+            raise FrontMatterLimit("holds itself (a cycle)")
+        path.add(id(item))
+        try:
+            if isinstance(item, dict):
+                return {str(key): rebuild(inner, depth + 1) for key, inner in item.items()}
+            if isinstance(item, (set, frozenset)):
+                return sorted((rebuild(inner, depth + 1) for inner in item), key=str)
+            return [rebuild(inner, depth + 1) for inner in item]
+        finally:
+            path.discard(id(item))
+
+    return rebuild(value, 0)
 
 
 def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | None]:

@@ -45,13 +45,19 @@ CELL = "cell"
 Piece = tuple[str, str, int]
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}*_~]", re.IGNORECASE)
-ENTRY_MARKER = re.compile(r"^\(\s*(?:#[^\s,()#]+(?:\s*,?\s*#[^\s,()#]+)*)?\s*,?\s*\)\s*")
-"""An entry opener at the start of a paragraph: `(#Research)`, `(#Idea, #GenAI)` or `()`."""
-KRAMDOWN_MARKER = re.compile(r"\{:[^}\n]*\}")
+ENTRY_MARKER = re.compile(r"^\(\s*(?:#[^\s,()#]+(?:\s*(?:,\s*)?#[^\s,()#]+)*\s*)?(?:,\s*)?\)\s*")
+"""An entry opener at the start of a paragraph: `(#Research)`, `(#Idea, #GenAI)` or `()`.
+
+Linear: each run of white space can be matched by one quantifier only (a comma or a
+`#` separates them), so a `(` followed by thousands of spaces fails at once."""
+KRAMDOWN_MARKER = re.compile(r"\{:[^{}\n]*\}")
+"""A kramdown attribute list (`{: .note}`). It stops at the next `{`, so that many
+unclosed `{:` on one line are each looked at once (linear), not scanned to its end."""
 _HTML_HIDDEN = re.compile(
     r"<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
 )
-_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_TAG = re.compile(r"<[^<>]*>")
+"""A tag; it stops at the next `<`, so many unclosed `<` cost linear time."""
 _NAME_IN_BRACKETS = re.compile(r"^<([A-Za-z][\w\-]*)>$")
 _HTML_ELEMENTS = frozenset(
     [

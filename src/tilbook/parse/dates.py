@@ -241,6 +241,9 @@ _PARTIAL: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]  # fmt: skip
 _PARTIAL_NAMES = {name for name, _ in _PARTIAL}
+_DIGITLESS = {"month"}
+"""The only form that can match a text without a digit (`March`, with the caller's year)."""
+_DIGIT = re.compile(r"\d")
 _NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
@@ -346,7 +349,11 @@ def _candidates(
 ) -> list[tuple[int, int, str, re.Match[str]]]:
     found = []
     window = text[:limit]
+    # Every form but a lone month name needs a digit: most text has none to look at.
+    wordy = _DIGIT.search(window) is None
     for rank, (form, pattern) in enumerate(forms, start=first_rank):
+        if wordy and form not in _DIGITLESS:
+            continue
         match = pattern.search(window)
         if match is not None:
             found.append((match.start(), rank, form, match))
@@ -590,6 +597,10 @@ _ENGLISH_WEEKDAY = re.compile(
     r"\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(day|sday|nesday|rsday|urday)?\b", re.I
 )
 _KOREAN_WEEKDAY = re.compile(r"\(([월화수목금토일])(요일)?\)")
+_DECORATION_TAIL = re.compile(r"[\s*_~`\])]*(?:\([^)]*\)[\s*_~`\])]*)?")
+"""What may follow a date that is kept when it is rewritten: marks, and one remark in
+parentheses (`**2024-03-14** (Thu)`). The marks after the remark are inside its group, so
+no two quantifiers read the same run."""
 
 
 def _ordinal(day: int) -> str:
@@ -651,7 +662,7 @@ def format_date_like(sample: str, day: date, *, day_first: bool = False) -> str:
         if match is None:
             continue
         head, tail = sample[: match.start()], sample[match.end() :]
-        if not re.fullmatch(r"[\s*_~`\])]*(?:\([^)]*\))?[\s*_~`\])]*", tail):
+        if not _DECORATION_TAIL.fullmatch(tail):
             tail = tail[: len(tail) - len(tail.lstrip(" *_~`"))]
         result = head + build(match) + tail
         result = _ENGLISH_WEEKDAY.sub(

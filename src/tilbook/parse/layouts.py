@@ -107,10 +107,40 @@ def first_sentence(text: str) -> str:
     return line
 
 
-_TRAILING_DECORATION = re.compile(
-    r"(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]|"
-    r":[a-z0-9_+\-]{1,30}:|\s)+$"
-)
+_SHORTCODE_NAME = re.compile(r"[a-z0-9_+\-]{1,30}")
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x1F000 <= code <= 0x1FAFF
+        or 0x2600 <= code <= 0x27BF
+        or 0x2B00 <= code <= 0x2BFF
+        or code in (0xFE0F, 0x200D, 0x20E3)
+    )
+
+
+def without_trailing_decoration(text: str) -> str:
+    """`text` without the emoji, `:shortcodes:` and white space that end it.
+
+    Read from the right, one character or shortcode at a time (a shortcode's opening
+    colon is the nearest one), so a long run of spaces costs linear time.
+    """
+    end = len(text)
+    while end > 0:
+        char = text[end - 1]
+        if char.isspace() or _is_emoji(char):
+            end -= 1
+        elif char == ":":
+            opening = text.rfind(":", max(0, end - 32), end - 1)
+            if opening < 0 or not _SHORTCODE_NAME.fullmatch(text, opening + 1, end - 1):
+                break
+            end = opening
+        else:
+            break
+    return text[:end]
+
+
 _PLACEHOLDER = re.compile(r"\?{2,}\s?[|:：\-–]?\s?")
 """`???` in a template stub (`## ??? | Day 4`): not words of the title."""
 
@@ -118,7 +148,7 @@ _PLACEHOLDER = re.compile(r"\?{2,}\s?[|:：\-–]?\s?")
 def undecorated(text: str) -> str:
     """A heading's words without emoji, check marks, shortcodes and emphasis around them."""
     text = _DECORATION.sub("", text.strip())
-    return _TRAILING_DECORATION.sub("", text).strip().strip("*_").strip()
+    return without_trailing_decoration(text).strip().strip("*_").strip()
 
 
 def without_dates(text: str) -> str:
@@ -200,12 +230,18 @@ class Segment:
 
 def _headings(blocks: list[Block]) -> list[int]:
     """The headings that may structure a file (in block quotes and list items too), but not
-    a bold label above a `---` rule, which CommonMark reads as a heading."""
+    a bold label above a `---` rule, which CommonMark reads as a heading, nor an empty one."""
     return [
         index
         for index, block in enumerate(blocks)
-        if block.kind == "heading" and block.footnote is None and not _label_over_rule(block)
+        if block.kind == "heading" and block.footnote is None and not _opens_nothing(block)
     ]
+
+
+def _opens_nothing(block: Block) -> bool:
+    """A heading that is no entry's: a bold label above a `---` rule, or a heading without
+    any text (a lone `#`, shown as a blank line)."""
+    return _label_over_rule(block) or not block.text.strip()
 
 
 def _label_over_rule(block: Block) -> bool:
@@ -252,7 +288,7 @@ def _title_of(text: str, found: DateMatch) -> tuple[str | None, str | None]:
     rest = _plain_title(without_date(text, found))
     if rest is None:
         return None, None
-    label = _TRAILING_DECORATION.sub("", undecorated(text[: found.start])).rstrip()
+    label = without_trailing_decoration(undecorated(text[: found.start])).rstrip()
     if (
         label.endswith((":", "："))
         and rest.casefold() == label.rstrip(":： ").casefold()
@@ -778,7 +814,7 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
             and not block.quote
             and block.level <= level
             and index != layout.title_index
-            and not _label_over_rule(block)
+            and not _opens_nothing(block)
         )
         if opens:
             opened = _open(blocks, index, layout)
