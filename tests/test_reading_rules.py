@@ -60,3 +60,19 @@ def test_a_glossary_needs_definitions_and_fields_are_not_terms() -> None:
         "- **Model used:** a small ResNet\n- **Time spent:** two hours\n"
     )
     assert [t.term for e in parsed.entries for t in e.terms] == ["Dropout", "Weight decay"]
+
+
+def test_a_decimal_point_does_not_end_the_question() -> None:
+    parsed = read("## 2024-03-01\n\nWhy does a discount of 0.95 work so often? I tried 0.9.\n")
+    assert [q.text for e in parsed.entries for q in e.questions] == [
+        "Why does a discount of 0.95 work so often?"
+    ]
+
+
+def test_layout_reason_counts_one_heading_in_the_singular() -> None:
+    parsed = read("# Log\n\n## 2024-03-01\n\nRead about optimisers.\n")
+    assert parsed.layout_reason.startswith("1 heading at level 2 holds a date"), (
+        parsed.layout_reason
+    )
+    two = read("## 2024-03-01\n\nOne.\n\n## 2024-03-02\n\nTwo.\n")
+    assert two.layout_reason.startswith("2 headings at level 2 hold a date"), two.layout_reason

@@ -228,6 +228,11 @@ class Segment:
     """The weekday written beside the date is another day's."""
 
 
+def _headings_count(count: int) -> str:
+    """`1 heading`, `3 headings`: how a layout's reason counts them."""
+    return f"{count} heading{'' if count == 1 else 's'}"
+
+
 def _headings(blocks: list[Block]) -> list[int]:
     """The headings that may structure a file (in block quotes and list items too), but not
     a bold label above a `---` rule, which CommonMark reads as a heading, nor an empty one."""
@@ -622,7 +627,7 @@ def _pattern_layout(
     name = DATED if any(item.day for item in opened.values()) else SECTIONS
     layout = Layout(
         name,
-        f"{len(matching)} headings match entry_pattern; set in {forced_by}",
+        f"{_headings_count(len(matching))} match entry_pattern; set in {forced_by}",
         min((blocks[i].level for i in matching), default=level or 2),
         opened=opened,
         day_first=day_first,
@@ -663,7 +668,7 @@ def _dated_headings(
     at_level = [i for i in headings if _key(blocks[i]) == key and i in dates]
     under_lines = [i for i in at_level if dates[i].date_line >= 0]
     name = DATED
-    reason = f"{count} headings at level {level} hold a date"
+    reason = f"{_headings_count(count)} at level {level} {'holds' if count == 1 else 'hold'} a date"
     if (
         under_lines
         and len(under_lines) * 2 >= len(at_level)
@@ -674,7 +679,10 @@ def _dated_headings(
         )
     ):
         name = CATEGORY
-        reason = f"{count} headings at level {level} are followed by a date line"
+        reason = (
+            f"{_headings_count(count)} at level {level} "
+            f"{'is' if count == 1 else 'are'} followed by a date line"
+        )
     layout = Layout(
         name, reason, level, opened={i: dates[i] for i in at_level}, day_first=day_first
     )
