@@ -150,6 +150,9 @@ log_entries = st.lists(
     st.tuples(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)), entry_words),
     min_size=1,
     max_size=6,
+    # Entries a person writes differ: a body several entries repeat word for word is
+    # read as a template's stub (see docs/log-shapes.md).
+    unique_by=lambda entry: tuple(entry[1]),
 )
 _FINDABLE = re.compile(r"^(?:[A-Za-z]{3,}|[\uac00-\ud7a3]{2,})$")
 
@@ -172,7 +175,9 @@ def test_every_entry_is_found_by_its_words(
         store = open_store(root)
         try:
             report = sync(root, store, load_settings(root))
-            assert report.warnings == []
+            # Random days can look like a year typo (2001-01-01 between two 2000-01-01
+            # days) and are then mended with a warning: the entry is still there.
+            assert [w for w in report.warnings if " read as " not in w.message] == []
             stored = list(store.all_entries())
             # all_entries lists by file, then position: the order written above.
             expected.sort(key=lambda item: item[0])

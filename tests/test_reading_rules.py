@@ -28,11 +28,89 @@ def test_a_year_slip_is_mended_from_the_neighbours_with_a_warning() -> None:
     assert any(w.line == 9 and "read as 2024-01-02" in w.message for w in parsed.warnings)
 
 
+def test_a_typed_year_is_mended_in_dated_lines_items_and_rows_too() -> None:
+    lines = read("[03.05.2023]\n\n* a\n\n[07.05.2023]\n\n* b\n\n[09.05.2021]\n\n* c\n")
+    items = read("- 2023-05-03 a\n- 2023-05-07 b\n- 2021-05-09 c\n- 2023-05-12 d\n")
+    rows = read(
+        "| Date | What |\n|--|--|\n| 2023-05-03 | read the paper |\n"
+        "| 2023-05-07 | wrote the notes |\n| 2013-05-09 | ran the tests again |\n"
+    )
+    for parsed, layout in ((lines, "dated-lines"), (items, "dated-list"), (rows, "dated-table")):
+        assert parsed.layout == layout
+        assert [e.date for e in parsed.entries][:3] == ["2023-05-03", "2023-05-07", "2023-05-09"]
+        assert len(parsed.warnings) == 1
+        assert "read as 2023-05-09" in parsed.warnings[0].message
+
+
 def test_an_old_entry_among_new_ones_is_not_mended() -> None:
     """Far from both neighbours, but they do not agree with each other: left as written."""
     parsed = read("## 2024-03-01\n\nA.\n\n## 2021-06-10\n\nB.\n\n## 2022-09-01\n\nC.\n")
     assert [e.date for e in parsed.entries] == ["2024-03-01", "2021-06-10", "2022-09-01"]
     assert not parsed.warnings
+
+
+def test_a_full_date_in_the_file_name_wins_over_a_copied_heading_date() -> None:
+    parsed = read("# 2024-06-03 study log\n\nAttention masks.\n", name="2024-06-10.md")
+    assert [e.date for e in parsed.entries] == ["2024-06-10"]
+    assert any(
+        w.line == 1 and "2024-06-03" in w.message and "2024-06-10" in w.message
+        for w in parsed.warnings
+    )
+    setext = read("2024-06-03\n==========\n\nGoals\n-----\n\nA.\n", name="2024-06-10.md")
+    assert [e.date for e in setext.entries] == ["2024-06-10"]
+    assert len(setext.warnings) == 1
+    forced = read(
+        "---\ntilbook:\n  layout: single-note\n---\n# 2024-06-03 study log\n\nA.\n",
+        name="2024-06-10.md",
+    )
+    assert [(e.layout, e.date) for e in forced.entries] == [("single-note", "2024-06-10")]
+    assert [w.line for w in forced.warnings] == [5]
+
+
+def test_a_heading_date_the_file_name_agrees_with_warns_nothing() -> None:
+    for text in ("# 2024-06-10 study log\n\nA.\n", "# Week of 2024-06-10\n\nA.\n"):
+        parsed = read(text, name="2024-06-12.md" if "Week" in text else "2024-06-10.md")
+        assert not parsed.warnings, text
+    several = read("## 2024-06-03\n\nA.\n\n## 2024-06-04\n\nB.\n", name="2024-06-10.md")
+    assert [e.date for e in several.entries] == ["2024-06-03", "2024-06-04"]
+    assert not several.warnings
+
+
+def test_a_numbered_series_across_heading_levels_is_one_series() -> None:
+    parsed = read(
+        "## Week 1\n\nA.\n\n## Week 2\n\nB.\n\n# Week 3\n\n## Docker\n\nC.\n\n"
+        "# Week 4\n\n## Tests\n\nD.\n"
+    )
+    assert [(e.line, e.title) for e in parsed.entries] == [
+        (1, "Week 1"),
+        (5, "Week 2"),
+        (9, "Week 3"),
+        (15, "Week 4"),
+    ]
+    # Numbers that repeat are a week and its parts, not one series.
+    nested = read("# Week 1\n\n## Week 1 recap\n\nA.\n\n# Week 2\n\n## Week 2 recap\n\nB.\n")
+    assert [e.line for e in nested.entries] == [1, 7]
+
+
+def test_a_copied_prompt_list_is_a_stub_but_text_written_twice_is_not() -> None:
+    prompts = "> 1. What did you do?\n> 2. What did you learn?\n"
+    stubs = read(
+        f"## Session 1\n\n{prompts}\nThreads need a join.\n\n## Session 2\n\n{prompts}\n"
+        f"## Session 3\n\n{prompts}"
+    )
+    assert [e.title for e in stubs.entries] == ["Session 1"]
+    assert [q.text for e in stubs.entries for q in e.questions] == []
+    twice = "Rest day, only reread yesterday's notes on the scheduler.\n"
+    kept = read(f"## Session 1\n\n{twice}\n## Session 2\n\n{twice}")
+    assert [e.title for e in kept.entries] == ["Session 1", "Session 2"]
+    # Days made in advance from a template: the same body three times or more.
+    stub = (
+        "**What I did**\n[Example](https://example.com)\n\n**How it went**\n\n"
+        "[Back to top](#days)\n"
+    )
+    days = "".join(f"## Day {n}: May {n}, 2024\n\n{stub}\n" for n in range(2, 5))
+    ahead = read(f"## Day 1: May 1, 2024\n\nParsed the logs.\n\n{stub}\n{days}")
+    assert [e.date for e in ahead.entries] == ["2024-05-01"]
 
 
 def test_two_dates_in_a_heading_agree_with_the_file_name() -> None:

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,17 +21,19 @@ from typing import Any, Protocol
 
 from tilbook import extract
 from tilbook.errors import SourceError
-from tilbook.extract import labels
+from tilbook.extract import labels, notelinks
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile, Span
 from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
 from tilbook.parse.blocks import (
     BREAK,
+    CALLOUT_MARKER,
     ENTRY_MARKER,
     LINK_TEXT,
     URL,
     Block,
     parse_blocks,
     split_lines,
+    without_comments,
 )
 from tilbook.parse.dates import (
     date_prefix,
@@ -41,7 +44,10 @@ from tilbook.parse.dates import (
     without_date,
     year_in,
 )
+from tilbook.parse.htmlblocks import html_headings
 from tilbook.parse.layouts import (
+    JRNL,
+    JRNL_HEADER,
     LESSONS,
     SECTIONS,
     SINGLE,
@@ -50,15 +56,13 @@ from tilbook.parse.layouts import (
     detect,
     first_sentence,
     lesson_heading,
+    opening_date,
     segment,
     strip_marker,
     undecorated,
 )
+from tilbook.parse.version import PARSER_VERSION as PARSER_VERSION  # bump it there
 from tilbook.settings import FileHints
-
-PARSER_VERSION = 11
-"""Bump when parsing changes what is extracted: every file is then re-read."""
-
 
 _MALFORMED_FOOTNOTE = re.compile(r"^\[\^\s+([^\]\s]+)\s*\]:\s*")
 _FOOTNOTE_LABEL = re.compile(r"^\[\^[^\]]+\]:\s*")
@@ -133,13 +137,57 @@ def _dated_line_starts(
         dated = [
             line
             for line, pieces in grouped
-            if find_date(
-                "".join(piece[1] for piece in pieces), year=year, day_first=day_first, at_start=True
-            )
+            if opening_date("".join(piece[1] for piece in pieces), year=year, day_first=day_first)
         ]
         if dated and (len(dated) >= 2 or dated[0] != grouped[0][0]):
             starts[index] = dated
     return starts
+
+
+def _name_day(source: str) -> date | None:
+    """The one day a file's name gives in full (`2024-06-10.md`), not a week or month."""
+    found = find_date(PurePosixPath(source).stem.replace("_", "-"), limit=80)
+    if found is None or found.yearless or found.until is not None:
+        return None
+    return found.day
+
+
+def _heading_date_conflict(
+    source: str,
+    layout: Layout,
+    segments: list[Segment],
+    blocks: list[Block],
+    front_matter: dict[str, Any],
+) -> tuple[date, date, int] | None:
+    """A one-note file whose single dated top heading disagrees with the full date in its
+    name (`2024-06-10.md` opening `# 2024-06-03 study log`): (heading's date, name's date,
+    line). The name wins: a heading copied from an older note is the likelier slip."""
+    named = _name_day(source)
+    if named is None or _as_date(front_matter.get("date")) is not None:
+        return None
+    if layout.name == SINGLE:
+        if layout.title_index < 0:
+            return None
+        title = blocks[layout.title_index]
+        found = find_date(title.text, year=named.year)
+        if found is None or found.yearless or found.day == named:
+            return None
+        if found.until is not None and found.day <= named <= found.until:
+            return None
+        return found.day, named, title.line
+    dated = [seg for seg in segments if seg.date is not None]
+    if len(segments) != 1 or len(dated) != 1 or len(layout.opened) != 1:
+        return None
+    seg = dated[0]
+    assert seg.date is not None
+    if blocks[seg.start].kind != "heading" or seg.date == named:
+        return None
+    if seg.until is not None and seg.date <= named <= seg.until:
+        return None
+    written = find_date(blocks[seg.start].text, year=named.year)
+    if written is not None and written.yearless:
+        return None  # `## Mar 3`: no year written to disagree with
+    return seg.date, named, seg.line
 
 
 def _one_note(source: str, front_matter: dict[str, Any]) -> tuple[str | None, date | None]:
@@ -241,13 +289,16 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
         if block.kind not in ("para", "item", "heading"):
             continue
         text = _title_text(block)
+        if block.quote and text.startswith("[!"):
+            text = CALLOUT_MARKER.sub("", text, count=1)  # `> [!note] Title`
         if segment_.marker and index == segment_.start:
             text = strip_marker(text)
         if segment_.dated and index == segment_.start:
-            found = find_date(
-                text, at_start=True, year=segment_.date.year if segment_.date else None
-            )
-            text = without_date(text, found) if found is not None else text
+            first, _, rest = text.partition("\n")
+            found = opening_date(first, year=segment_.date.year if segment_.date else None)
+            if found is not None:
+                first = without_date(first, found)  # `Day 2: May 6, 2024` → `Day 2`
+                text = f"{first}\n{rest}" if first.strip() else rest
         text = without_trailing_tags(text)
         if text.strip():
             sentence = first_sentence(text)
@@ -494,6 +545,20 @@ def _opening(blocks: list[Block], seg: Segment) -> set[int]:
     return opening
 
 
+def _anchors(blocks: list[Block], seg: Segment, lines: Sequence[str], end_line: int) -> list[str]:
+    """What a link can point at in an entry (see `Entry.anchors`): its opening heading's
+    text (`""` when none opens it), its other headings' text, its block ids as `^id`."""
+    first = blocks[seg.start]
+    opening = first.text.strip() if first.kind == "heading" and not seg.marker else ""
+    inner = [
+        blocks[i].text.strip()
+        for i in seg.blocks
+        if i != seg.start and blocks[i].kind == "heading" and blocks[i].text.strip()
+    ]
+    ids = ["^" + found for found in notelinks.block_ids(lines[seg.line - 1 : end_line])]
+    return [opening, *inner, *ids]
+
+
 def _is_label_line(block: Block) -> bool:
     text = block.text
     return (
@@ -511,8 +576,11 @@ _AFTER_DATE = "*_`]】:：-–—|,. \t"
 def _without_opening_date(text: str, seg: Segment) -> str:
     """A dated line's text without the date it opens with (the entry's date already)."""
     first, _, rest = text.partition("\n")
+    jrnl = JRNL_HEADER.match(first)
     found = find_date(first, year=seg.date.year if seg.date else None)
-    if found is not None and found.start < 20:
+    if jrnl is not None:
+        first = first[jrnl.end() :].strip()  # `[2024-03-14 09:12] ` with its time
+    elif found is not None and found.start < 20:
         first = without_date(first, found)
     return f"{first}\n{rest}".strip() if rest else first
 
@@ -523,7 +591,10 @@ def _dated_opener_spans(blocks: list[Block], lines: Sequence[str], seg: Segment)
     spans: list[Span] = []
     source = lines[seg.line - 1]
     found = find_date(source, year=seg.date.year if seg.date else None)
-    if found is not None:
+    jrnl = JRNL_HEADER.match(source)
+    if jrnl is not None:
+        spans.append(Span("date", seg.line, seg.line, text=source[: jrnl.end()]))
+    elif found is not None:
         start, end = found.start, found.end
         while start > 0 and source[start - 1] in _AROUND_DATE:
             start -= 1
@@ -605,9 +676,10 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
     """Dates whose year is plainly a slip, read as the neighbours say, with a warning.
 
     A log in date order (either way) where one entry's year alone breaks the order
-    (`January 2, 2023` after `December 30, 2023`, or `2012` between two `2022` days)
-    is read with the year (one more or less, or ten: a typed digit) that puts it
-    back between its neighbours, within two months of them.
+    (`January 2, 2023` after `December 30, 2023`, `2012` between two `2022` days,
+    `09.05.2021` after `07.05.2023`) is read with the neighbours' year that puts it
+    back between them, within two months of them. Entries opened by headings, list
+    items, lines and table rows are mended alike.
     """
     dated = [(position, date.fromisoformat(e.date)) for position, e in enumerate(entries) if e.date]
     if len(dated) < 3:
@@ -640,12 +712,13 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
         if not close(*around) or any(close(day, other) for other in around):
             continue
         candidates = []
-        for shift in (1, -1, 10, -10):
+        near = [n for n in (before, after) if n is not None]
+        # The neighbours' year, or the next or last one (a log crossing New Year).
+        for year in sorted({n.year + step for n in (*near, *around) for step in (-1, 0, 1)}):
             try:
-                other = day.replace(year=day.year + shift)
+                other = day.replace(year=year)
             except ValueError:
                 continue
-            near = [n for n in (before, after) if n is not None]
             if fits(other, before, after) and all(
                 abs((other - n).days) <= MEND_WITHIN_DAYS for n in near
             ):
@@ -666,13 +739,28 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
         dated[number] = (position, mended)
 
 
+def _drop_template_prompts(
+    entries: list[Entry], blocks: list[Block], contexts: Sequence[frozenset[str]]
+) -> None:
+    """A question asked word for word in several places of the file (entries, template
+    stubs) is a template's prompt (`> 2. What did you set out to find out?` in every
+    session), not an open question."""
+    if not any(entry.questions for entry in entries):
+        return
+    asked = Counter(_fold(q.text) for q in extract.entry_questions(blocks, contexts))
+    if any(count >= 2 for count in asked.values()):
+        for entry in entries:
+            entry.questions = [q for q in entry.questions if asked[_fold(q.text)] < 2]
+
+
 def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     """Parse one decoded note file; `hints` are what `tilbook.toml` says of it."""
     hints = hints or FileHints()
     warnings = list(src.warnings)
     front_matter = src.front_matter
-    text = blank_front_matter(src.text, src.front_matter_lines)
-    blocks = parse_blocks(text)
+    # Obsidian comments (`%% … %%`) are the writer's alone: never indexed nor published.
+    text = without_comments(blank_front_matter(src.text, src.front_matter_lines))
+    blocks = html_headings(parse_blocks(text))
     lines = src.text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -713,6 +801,19 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     file_tags = front_matter_tags(front_matter)
     file_title = _file_title(src.source, front_matter, blocks, layout)
 
+    conflict = _heading_date_conflict(src.source, layout, segments, blocks, front_matter)
+    if conflict is not None:
+        written, named, at = conflict
+        warnings.append(
+            IndexWarning(
+                src.source,
+                f"the heading says {written.isoformat()} but the file name says "
+                f"{named.isoformat()}; the note is dated {named.isoformat()} by its name",
+                at,
+            )
+        )
+        if layout.name != SINGLE:
+            segments[0].date, segments[0].until = named, None
     ends = _end_lines(lines, [seg.line for seg in segments], cuts)
     name_title = _name_title(src.source)  # the title of entries that say none
     occurrences: dict[tuple[date | None, str], int] = {}
@@ -779,6 +880,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
                     [
                         *extract.entry_tags(members, file_tags),
                         *_comment_tags(lines, seg.line, end_line),
+                        *(extract.at_tags(members) if layout.name == JRNL else []),
                     ]
                 ),
                 links=links,
@@ -793,6 +895,8 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
                 has_math=extract.has_math(members),
                 code_languages=extract.code_languages(members),
                 footnotes=notes,
+                note_links=notelinks.entry_note_links(members),
+                anchors=_anchors(blocks, seg, lines, end_line),
                 spans=_spans(blocks, lines, seg, opening),
                 body="\n".join(part for part in body_parts if part),
             )
@@ -800,6 +904,11 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
 
     if layout.name != SINGLE:
         _mend_years(entries, src.source, warnings)
+    _drop_template_prompts(
+        entries,
+        [block for block in blocks if block.footnote is None],
+        [under[i] for i, block in enumerate(blocks) if block.footnote is None],
+    )
 
     visible = [i for i in range(len(blocks)) if blocks[i].footnote is None]
     targets = extract.file_targets([blocks[i] for i in visible], [under[i] for i in visible])

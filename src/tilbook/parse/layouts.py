@@ -9,7 +9,8 @@ Layouts are recognised from general signals only, in this order:
    those headings repeat a few names (`🧩 ML library`), they are categories and
    the layout is **category-dated**.
 2. **dated list items**, **dated lines** or **dated table rows**: items at one
-   depth, lines (even inside one paragraph) or table rows that open with a date.
+   depth, lines (even inside one paragraph) or table rows that open with a date;
+   lines that all open with jrnl's `[YYYY-MM-DD HH:MM]` are a **jrnl** journal.
 3. **lessons**: numbered headings (`Lesson 3`, `Week 2`, `第3回`, `3주차`, `Lektion 4`).
 4. **one note per file**: a date in the file name or the front matter, a lone
    heading of a period (`# Week 10 report`), a note whose sections are prompts
@@ -22,7 +23,9 @@ How sure the choice is, and what looked ambiguous, is kept with the layout
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,12 +41,14 @@ from tilbook.parse.dates import (
     without_date,
     year_in,
 )
+from tilbook.parse.htmlblocks import is_summary
 
 DATED = "dated-headings"
 CATEGORY = "category-dated"
 DATED_LIST = "dated-list"
 DATED_LINES = "dated-lines"
 DATED_TABLE = "dated-table"
+JRNL = "jrnl"
 LESSONS = "lessons"
 SECTIONS = "sections"
 SINGLE = "single-note"
@@ -76,6 +81,28 @@ _LABEL_LINE = re.compile(
     r"^[*_]{0,2}(?P<label>[^\W\d_][^:：\n]{0,30}?)[*_]{0,2}\s?[:：][*_]{0,2}\s*"
 )
 """A short label and its colon opening a line (`**Date:** …`, `日期：…`)."""
+
+
+JRNL_HEADER = re.compile(
+    r"^\[(?P<day>\d{4}-\d{2}-\d{2})[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)\]"
+    r"(?:[ \t]|$)"
+)
+"""A jrnl entry's opening (`[2024-03-14 09:12] Title`, also `[2024-03-14 09:12:00 AM]`)."""
+_JRNL_STAR = re.compile(r"\s\*\s*$")
+"""jrnl's mark of a starred entry, ending the title line."""
+
+
+def jrnl_title(line: str) -> str | None:
+    """The title of a jrnl entry's first line: the first sentence after its date and time,
+    without the star of a starred entry and the `@tags` ending it."""
+    opening = JRNL_HEADER.match(line)
+    if opening is None:
+        return None
+    rest = _JRNL_STAR.sub("", line[opening.end() :]).strip()
+    sentence = first_sentence(rest) if rest else ""
+    while (at := sentence.rfind(" @")) >= 0 and re.fullmatch(r"[^\W\d][\w\-]*", sentence[at + 2 :]):
+        sentence = sentence[:at].rstrip()
+    return sentence or None
 
 
 MAX_TITLE = 120
@@ -168,6 +195,37 @@ def _plain_title(text: str) -> str | None:
 
 def lesson_heading(text: str) -> re.Match[str] | None:
     return _LESSON.match(undecorated(text))
+
+
+_DAY_WEEK_WORDS = (
+    r"day|week|wk|tag|woche|jour|semaine|día|dia|semana|giorno|settimana|päivä|paiva|viikko"
+)
+_COUNTER_LEAD = re.compile(
+    r"^[*_]{0,2}(?:(?:" + _DAY_WEEK_WORDS + r")\.?\s?#?" + _NUMBER
+    + r"|第\s?" + _NUMBER + r"\s?[天日周週]"
+    + r"|" + _NUMBER + r"\s?(?:주차|일차|일째|日目|週目))"
+    + r"[*_]{0,2}\s{0,3}[:.\-–—|：,]?[*_]{0,2}\s{0,3}",
+    re.IGNORECASE,
+)  # fmt: skip
+"""A day or week counter opening a line (`Day 2:`, `Week 3 -`, `3日目`), before its date
+(a lesson or session number before a date is a course's plan, not a log's day)."""
+
+
+def opening_date(
+    text: str, *, year: int | None = None, day_first: bool = False
+) -> DateMatch | None:
+    """The date `text` opens with, also after a day or week counter (`Day 2: May 6, 2024`,
+    `**Week 3** - 2024-03-11`); its positions are in `text`."""
+    found = find_date(text, year=year, day_first=day_first, at_start=True)
+    if found is not None:
+        return found
+    lead = _COUNTER_LEAD.match(text)
+    if lead is None or not lead.group().strip():
+        return None
+    rest = find_date(text[lead.end() :], year=year, day_first=day_first, at_start=True)
+    if rest is None:
+        return None
+    return dataclasses.replace(rest, start=rest.start + lead.end(), end=rest.end + lead.end())
 
 
 @dataclass(slots=True)
@@ -456,7 +514,7 @@ def _opening_date(block: Block, year: int | None, day_first: bool) -> tuple[Date
                 return found, first_sentence(max(described, key=len)) if described else ""
         return None
     text = _first_line(block)
-    found = find_date(text, year=year, day_first=day_first, at_start=True)
+    found = opening_date(text, year=year, day_first=day_first)
     if found is None:
         return None
     rest = without_date(text, found)
@@ -484,9 +542,25 @@ def _dated_blocks(
         if kind is None or (kind == "line" and block.depth) or (kind == "row" and block.level):
             continue
         opened = _opening_date(block, year, day_first)
-        if opened is not None:
-            found[kind][index] = opened
+        if opened is None:
+            continue
+        if (
+            kind != "row"
+            and _under_heading(blocks, index)
+            and find_date(_first_line(block), year=year, day_first=day_first, at_start=True) is None
+        ):
+            continue  # `# Week 1` then `Week 1 - 2024-01-08`: the heading's date line
+        found[kind][index] = opened
     return found
+
+
+def _under_heading(blocks: list[Block], index: int) -> bool:
+    """Whether block `index` is the first thing under a heading."""
+    for block in reversed(blocks[:index]):
+        if block.kind in ("html", "rule") or block.footnote is not None:
+            continue
+        return block.kind == "heading"
+    return False
 
 
 def _names(blocks: list[Block], indexes: list[int]) -> bool:
@@ -540,7 +614,7 @@ def detect(
         headings_at = headings
 
     heading_layout = None
-    if forced not in (SECTIONS, LESSONS, DATED_LIST, DATED_LINES, DATED_TABLE):
+    if forced not in (SECTIONS, LESSONS, DATED_LIST, DATED_LINES, DATED_TABLE, JRNL):
         heading_layout = _dated_headings(blocks, headings_at, dates, forced, day_first)
     dated_blocks: dict[str, dict[int, tuple[DateMatch, str]]] = {}
     chosen = None
@@ -552,7 +626,7 @@ def detect(
         dated_blocks = _dated_blocks(blocks, file_year, day_first)
         chosen = _best_dated_blocks(blocks, dated_blocks, forced)
     if chosen is not None:
-        layout = _dated_block_layout(chosen, dated_blocks, day_first)
+        layout = _dated_block_layout(chosen, dated_blocks, day_first, blocks, forced)
         if forced is not None:
             layout.reason = f"{layout.reason}; {said}"
         return layout
@@ -575,6 +649,13 @@ def detect(
         reason = f"{count} headings at level {found_level} are numbered lessons"
         layout = Layout(LESSONS, reason if forced is None else f"{reason}; {said}", found_level)
         _judge(layout, count, totals[lessons_found[0]])
+        series = _series_across_levels(blocks, headings_at, dates, lessons_found[0])
+        if series:
+            # `## Week 1`..`## Week 3`, then `# Week 4`: one series, its headings siblings.
+            layout.level = min(blocks[i].level for i in series)
+            layout.opened = {i: Opened(None) for i in series if blocks[i].level != layout.level}
+            layout.reason += f"; the series goes on at level {layout.level}"
+        layout.title_index = _lessons_title(blocks, headings_at, layout)
         return layout
     if forced == LESSONS and headings_at:
         chosen_level = level or min(blocks[i].level for i in headings_at)
@@ -701,6 +782,72 @@ def _dated_headings(
     return layout
 
 
+def _lessons_title(blocks: list[Block], headings: list[int], layout: Layout) -> int:
+    """The heading that titles a file of lessons: its first heading, an H1 at the
+    lessons' level that is not numbered, before the first lesson (`# Corpus tools`
+    over `# Week 4`)."""
+    if not headings:
+        return -1
+    first = headings[0]
+    block = blocks[first]
+    if (
+        block.level == 1 == layout.level
+        and not block.quote
+        and first not in layout.opened
+        and lesson_heading(block.text) is None
+    ):
+        return first
+    return -1
+
+
+def _series_key(text: str) -> tuple[str, int] | None:
+    """A numbered heading's series and number: `Week 3 - Docker` → (`week`, 3),
+    `3日目` → (`日目`, 3)."""
+    match = lesson_heading(text)
+    if match is None or match.group("bare"):
+        return None
+    ends = [match.start(g) for g in ("title", "title2", "cjk_title") if match.group(g)]
+    words = undecorated(text)[: min(ends, default=match.end())]
+    number = re.search(r"\d+", words)
+    if number is None:
+        return None
+    before = " ".join(words[: number.start()].split()).casefold().rstrip(" .#")
+    after = words[number.end() :].strip()
+    if before.endswith("第"):
+        before += after[:1]  # `第3回`, `第3章`
+    name = before or "#" + after[:3]  # `3日目`, `3주차`
+    return name, int(number.group())
+
+
+def _series_across_levels(
+    blocks: list[Block], headings: list[int], dates: dict[int, Opened], key: tuple[int, int]
+) -> list[int]:
+    """The numbered headings of one series written at several levels (`## Week 1`..
+    `## Week 3`, then `# Week 4`), in order, when they are; else `[]`.
+
+    They are one series when its numbers rise from one heading to the next (none
+    repeats: `# Week 2` over `## Week 2 recap` is no series) across both levels."""
+    numbered = {
+        i: found
+        for i in headings
+        if i not in dates
+        and not blocks[i].quote
+        and (found := _series_key(blocks[i].text)) is not None
+    }
+    at_level = [i for i in numbered if _key(blocks[i]) == key]
+    names = Counter(numbered[i][0] for i in at_level)
+    if not names:
+        return []
+    name = names.most_common(1)[0][0]
+    series = [i for i in numbered if numbered[i][0] == name]
+    if len({blocks[i].level for i in series}) < 2:
+        return []
+    numbers = [numbered[i][1] for i in series]
+    if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
+        return []
+    return series
+
+
 def _judge(layout: Layout, count: int, total: int) -> None:
     """How sure a heading-based layout is: share of the level's headings that fit."""
     layout.confidence = round(min(1.0, 0.5 + 0.5 * count / max(total, 1)), 2)
@@ -727,7 +874,9 @@ def _best_dated_blocks(
     rows = [i for i, (_, rest) in dated["row"].items() if rest]
     options.append((len(dated["line"]), 2, "line", sorted(dated["line"])))
     options.append((len(rows), 1, "row", rows))
-    wanted = {DATED_LIST: "item", DATED_LINES: "line", DATED_TABLE: "row"}.get(forced or "")
+    wanted = {DATED_LIST: "item", DATED_LINES: "line", DATED_TABLE: "row", JRNL: "line"}.get(
+        forced or ""
+    )
     options = [
         option
         for option in options
@@ -744,8 +893,15 @@ def _dated_block_layout(
     chosen: tuple[str, list[int]],
     dated: dict[str, dict[int, tuple[DateMatch, str]]],
     day_first: bool,
+    blocks: list[Block],
+    forced: str | None = None,
 ) -> Layout:
     kind, indexes = chosen
+    if kind == "line":
+        jrnl = [i for i in indexes if JRNL_HEADER.match(_first_line(blocks[i]))]
+        # Most dated lines in jrnl's form: the others are body lines that open with a date.
+        if jrnl and (forced == JRNL or (len(jrnl) >= 2 and len(jrnl) * 2 > len(indexes))):
+            return _jrnl_layout(jrnl, dated["line"], blocks, day_first)
     source = dated["item" if kind.startswith("item") else kind]
     name, what = {
         "line": (DATED_LINES, "lines open with a date"),
@@ -763,6 +919,24 @@ def _dated_block_layout(
     }
     layout = Layout(name, f"{len(indexes)} {what}", level, opened=opened, day_first=day_first)
     layout.confidence = 0.8 if len(indexes) >= 3 else 0.6
+    return layout
+
+
+def _jrnl_layout(
+    indexes: list[int],
+    dated: dict[int, tuple[DateMatch, str]],
+    blocks: list[Block],
+    day_first: bool,
+) -> Layout:
+    """A jrnl journal: every dated line opens with `[date time]`; only those lines open
+    entries, and the rest of the first line's first sentence is the title."""
+    opened = {
+        index: Opened(dated[index][0].day, None, jrnl_title(_first_line(blocks[index])))
+        for index in indexes
+    }
+    reason = f"{len(indexes)} lines open with jrnl's date and time"
+    layout = Layout(JRNL, reason, 0, opened=opened, day_first=day_first)
+    layout.confidence = 0.9 if len(indexes) >= 2 else 0.7
     return layout
 
 
@@ -805,7 +979,7 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
         first = layout.title_index if layout.title_index >= 0 else content[0]
         opener = _first_line(blocks[first])
         return [Segment(content[0], blocks[first].line, opener, blocks=content)], [], []
-    if layout.name in (DATED_LIST, DATED_LINES, DATED_TABLE):
+    if layout.name in (DATED_LIST, DATED_LINES, DATED_TABLE, JRNL):
         return _segment_dated_blocks(blocks, layout)
 
     preamble: list[int] = []
@@ -850,7 +1024,70 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
         current.blocks.append(index)
     if current is not None and _empty(blocks, current):
         cuts.append(segments.pop().line)
-    return segments, preamble, cuts
+    return _without_copied_bodies(blocks, segments, cuts), preamble, cuts
+
+
+MIN_TEMPLATE_TEXT = 10
+"""A prompt list this long (in characters) that several entries repeat word for word is
+a template left unfilled (`#### Session 3` holding only the course's prompt list)."""
+_PROMPT_END = ("?", "？", ":", "：")
+TEMPLATE_COPIES = 3
+"""A body (of any words) that this many entries repeat word for word is a template's."""
+MIN_COPIED_TEXT = 40
+
+
+def _prompts_only(blocks: list[Block], segment: Segment) -> bool:
+    """Whether an entry's body is only prompts: quoted lines, questions or labels (`> 1.
+    What did you do?`, `Today's Progress:`), as a template gives them."""
+    body = [
+        blocks[i]
+        for i in segment.blocks
+        if i not in (segment.start, segment.date_line)
+        and blocks[i].kind not in ("rule", "html", "heading")
+        and blocks[i].text.strip()
+    ]
+    return bool(body) and all(
+        block.quote
+        or all(
+            line.strip().endswith(_PROMPT_END) for line in block.text.split("\n") if line.strip()
+        )
+        for block in body
+    )
+
+
+def _body(blocks: list[Block], segment: Segment) -> str:
+    """What an entry says under its opening, white space folded."""
+    return " ".join(
+        " ".join(blocks[i].text.split())
+        for i in segment.blocks
+        if i not in (segment.start, segment.date_line) and blocks[i].kind not in ("rule", "html")
+    ).strip()
+
+
+def _without_copied_bodies(
+    blocks: list[Block], segments: list[Segment], cuts: list[int]
+) -> list[Segment]:
+    """`segments` without the template stubs (their lines are added to `cuts`): entries
+    whose whole body is a prompt list that another entry repeats word for word, or any
+    body that at least `TEMPLATE_COPIES` entries repeat (days made in advance from a
+    template). A text written twice (`Rest day, nothing new.`) is the writer's: it stays."""
+    if len(segments) < 2:
+        return segments
+    bodies = [_body(blocks, seg) for seg in segments]
+    prompts = [_prompts_only(blocks, seg) for seg in segments]
+    counts = Counter(body for body in bodies if len(body) >= MIN_TEMPLATE_TEXT)
+    if not any(count >= 2 for count in counts.values()):
+        return segments
+    kept = []
+    for seg, body, prompt in zip(segments, bodies, prompts, strict=True):
+        copies = counts.get(body, 0)
+        if not seg.marker and (
+            (prompt and copies >= 2) or (copies >= TEMPLATE_COPIES and len(body) >= MIN_COPIED_TEXT)
+        ):
+            cuts.append(seg.line)
+        else:
+            kept.append(seg)
+    return kept
 
 
 def _empty(blocks: list[Block], segment: Segment) -> bool:
@@ -864,7 +1101,21 @@ def _empty(blocks: list[Block], segment: Segment) -> bool:
         return True
     if segment.marker or _has_content(blocks, segment):
         return False
-    return segment.other or (segment.date is not None and segment.title is None)
+    if is_summary(blocks[segment.start]):
+        return True  # a folded day (`<details><summary>…`) with nothing in it
+    if segment.date is None and blocks[segment.start].kind == "heading":
+        return True  # an undated heading over nothing, or over headings only (`# Week 6 -`)
+    return segment.other or (
+        segment.date is not None and (segment.title is None or _counter_only(segment.title))
+    )
+
+
+def _counter_only(title: str) -> bool:
+    """A title that is only a counter (`Day 4`, `Week 6 -`, `第3回`): it says nothing."""
+    match = lesson_heading(title)
+    return match is not None and not (
+        match.group("title") or match.group("title2") or (match.group("cjk_title") or "").strip()
+    )
 
 
 _STUB = re.compile(r"\?{2,}|\b\w+ \?(?:\s|$)")
@@ -898,7 +1149,7 @@ def _segment_dated_blocks(
                 block.line,
                 _first_line(block),
                 opened.day,
-                opened.title if block.kind == "row" else None,
+                opened.title if block.kind == "row" or layout.name == JRNL else None,
                 blocks=[index],
                 until=opened.until,
                 dated=True,
@@ -909,7 +1160,10 @@ def _segment_dated_blocks(
         if current is None:
             preamble.append(index)
             continue
-        if block.kind == "heading" or (layout.name == DATED_TABLE and block.kind == "row"):
+        if (block.kind == "heading" and layout.name != JRNL) or (
+            layout.name == DATED_TABLE and block.kind == "row"
+        ):
+            # A jrnl entry holds whatever follows it, `#` lines too, up to the next one.
             cuts.append(block.line)
             current = None
             preamble.append(index)
@@ -951,7 +1205,7 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
                 date_text = _first_line(blocks[opened.date_line])
                 heading.opener = f"{text}\n{date_text}"
         return heading
-    if layout.name == LESSONS and block.level == layout.level:
+    if layout.name == LESSONS and (block.level == layout.level or index in layout.opened):
         match = lesson_heading(text)
         if (
             match is not None
