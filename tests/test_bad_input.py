@@ -244,18 +244,16 @@ def test_file_vanishing_between_walk_and_read(good_log: Path) -> None:
 
 
 def test_file_unreadable_at_open(good_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
     import tilbook.notes.files
 
-    real_open = builtins.open
+    real_read = tilbook.notes.files.read_regular_file
 
-    def flaky_open(path, *args, **kwargs):
+    def flaky_read(path, *args, **kwargs):
         if str(path).endswith("good.md") and "also" not in str(path):
             raise FileNotFoundError(2, "No such file or directory")
-        return real_open(path, *args, **kwargs)
+        return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(tilbook.notes.files, "open", flaky_open, raising=False)
+    monkeypatch.setattr(tilbook.notes.files, "read_regular_file", flaky_read)
     root = good_log.resolve()
     store = open_store(root)
     try:

@@ -497,9 +497,9 @@ def _warnings(stderr: str) -> list[str]:
 @pytest.fixture
 def trouble(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], None]], None]:
     """Make reading one named file misbehave (`what` runs instead of its parse)."""
-    import tilbook.indexing as indexing
+    import tilbook.reading as reading  # `tilbook index` imports its parser when it reads
 
-    real = indexing.parse_source
+    real = reading.parse_source
 
     def install(name: str, what: Callable[[], None]) -> None:
         def parse(src: Any, hints: Any = None) -> Any:
@@ -507,7 +507,7 @@ def trouble(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], None
                 what()
             return real(src, hints)
 
-        monkeypatch.setattr(indexing, "parse_source", parse)
+        monkeypatch.setattr(reading, "parse_source", parse)
 
     return install
 
@@ -624,7 +624,9 @@ def test_budget_and_bugs_in_worker_processes(
     monkeypatch.setattr(indexing, "PARALLEL_BYTES", 0)  # worker processes even for a few bytes
     monkeypatch.setattr(indexing, "PARSE_BUDGET_SECONDS", 0.5)
     monkeypatch.setattr(indexing, "PARSE_BUDGET_SECONDS_PER_MB", 0.0)
-    real = indexing.parse_source
+    import tilbook.reading as reading
+
+    real = reading.parse_source
 
     def parse(src: Any, hints: Any = None) -> Any:
         assert threading.current_thread() is threading.main_thread()
@@ -634,7 +636,7 @@ def test_budget_and_bugs_in_worker_processes(
             _crash()
         return real(src, hints)
 
-    monkeypatch.setattr(indexing, "parse_source", parse)
+    monkeypatch.setattr(reading, "parse_source", parse)
     store = open_store(log)
     try:
         with within(20):

@@ -23,6 +23,15 @@ class IndexDamagedError(IndexStoreError):
     """The index file itself is damaged; `tilbook index --rebuild` sets it aside."""
 
 
+class IndexBusyError(IndexStoreError):
+    """Another tilbook process is updating the index and did not finish in the time
+    allowed; `holder` is its process id when known."""
+
+    def __init__(self, message: str, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 class EntryNotFound(TilbookError):
     """No entry matches the id (or id prefix) given."""
 

@@ -34,6 +34,9 @@ else:
 T = TypeVar("T")
 INDEX_PLACE = Path(".tilbook/index.db")
 """How an index error raised mid-command names the index (in the notes folder)."""
+BUSY_INDEX_WAIT = 1.0
+"""Seconds a command waits for an index update that another process is running before
+it reads the index as that run has left it so far."""
 
 
 # -- shared options -------------------------------------------------------------------------
@@ -178,10 +181,14 @@ def opened_log(
 ) -> Iterator[tuple[Path, Store]]:
     """The log folder and its index, brought up to date first (quietly).
 
+    When another process is updating the index, the command does not wait for it
+    (beyond `BUSY_INDEX_WAIT`): it says so and reads the index as it is.
+
     A folder without notes or an index is refused (`require_notes`) unless the
     command is one that may start the first note there.
     """
     from tilbook.cli.output import report_store, report_warnings
+    from tilbook.errors import IndexBusyError
     from tilbook.indexing import sync as sync_log
     from tilbook.settings import load_settings
     from tilbook.store import open_store
@@ -192,7 +199,17 @@ def opened_log(
         require_notes(root, settings)
     store = open_store(root)
     try:
-        warnings = sync_log(root, store, settings).warnings if sync else []
+        warnings = []
+        if sync:
+            try:
+                warnings = sync_log(root, store, settings, wait=BUSY_INDEX_WAIT).warnings
+            except IndexBusyError as busy:
+                who = f" (pid {busy.holder})" if busy.holder else ""
+                click.echo(
+                    f"An index update is running{who}; showing the index without "
+                    "waiting for it (the latest changes to the notes may be missing).",
+                    err=True,
+                )
         report_warnings(warnings + report_store(store))
         yield root, store
     finally:

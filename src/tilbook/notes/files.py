@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import codecs
 import datetime
-import fnmatch
+import errno
 import functools
+import json
 import math
 import os
+import re
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ TILBOOK_DIR = ".tilbook"
 STATE_DIR = ".tilbook-state"
 """What the user did in tilbook (answers, reviews): plain files to commit with the notes."""
 IGNORE_FILE = ".tilbookignore"
+TEMP_SUFFIX = ".tilbook-tmp"
+"""How the temporary files of tilbook's writes end (`notes/writes.py`)."""
 ALWAYS_IGNORED_DIRS = frozenset({TILBOOK_DIR, STATE_DIR, "node_modules", "__pycache__", "_site"})
 
 
@@ -68,26 +72,174 @@ def log_root(path: str | os.PathLike[str]) -> Path:
     return root.resolve()
 
 
-def read_ignore_patterns(root: Path) -> list[str]:
-    """Patterns from `.tilbookignore` (gitignore-like: globs, `dir/`, `#` comments)."""
-    ignore_file = root / IGNORE_FILE
+def read_ignore_patterns(root: Path, warnings: list[IndexWarning] | None = None) -> list[str]:
+    """The lines of `.tilbookignore` at the top of the notes folder (gitignore syntax).
+
+    A `.tilbookignore` that is not a regular file (a FIFO, say) is not opened; it is a
+    warning, like one that cannot be read.
+    """
     try:
-        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        data = read_regular_file(root / IGNORE_FILE, limit=1_000_000)
+    except FileNotFoundError:
         return []
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    except OSError as error:
+        if warnings is not None:
+            reason = error.strerror or str(error)
+            warnings.append(IndexWarning(IGNORE_FILE, f"could not be read ({reason}); not used"))
+        return []
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
-def _ignored(relative: str, name: str, is_dir: bool, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        dir_only = pattern.endswith("/")
-        glob = pattern.rstrip("/").lstrip("/")
-        if dir_only and not is_dir:
+IgnoreRule = Callable[[str, bool], bool]
+"""Whether a path (relative to the notes folder, `/`-separated) is ignored; the flag
+says it is a folder."""
+
+
+OBSIDIAN_DIR = ".obsidian"
+TEMPLATE_FOLDERS = ("templates", "_templates")
+"""Folder names that hold an Obsidian vault's templates when its settings name none."""
+
+
+def vault_ignores(root: Path) -> list[str]:
+    """What an Obsidian vault keeps beside its notes and tilbook leaves out: the templates
+    folder its settings name (core Templates, Templater), else a top-level `Templates`.
+    (`.obsidian/` and `.trash/` are hidden folders, never read.) A `.tilbookignore` line
+    `!Templates/` takes the folder back."""
+    settings = root / OBSIDIAN_DIR
+    if not settings.is_dir():
+        return []
+    folders: list[str] = []
+    for path, key in (
+        (settings / "templates.json", "folder"),
+        (settings / "plugins" / "templater-obsidian" / "data.json", "templates_folder"),
+    ):
+        try:
+            data = json.loads(read_regular_file(path, limit=1_000_000) or b"{}")
+        except (OSError, ValueError):
             continue
-        target = relative if "/" in glob else name
-        if fnmatch.fnmatchcase(target, glob) or fnmatch.fnmatchcase(relative, glob + "/*"):
-            return True
-    return False
+        folder = data.get(key) if isinstance(data, dict) else None
+        if isinstance(folder, str) and folder.strip("/ "):
+            folders.append(folder.strip("/ "))
+    if not folders:
+        try:
+            folders = [
+                item.name
+                for item in root.iterdir()
+                if item.name.casefold() in TEMPLATE_FOLDERS and item.is_dir()
+            ]
+        except OSError:
+            folders = []
+    return ["/" + glob_escape(folder) + "/" for folder in sorted(folders)]
+
+
+def glob_escape(text: str) -> str:
+    """`text` as a gitignore pattern that matches only itself."""
+    return re.sub(r"([*?\[\]!#\\])", r"\\\1", text)
+
+
+def ignore_rule(
+    root: Path, extra_ignores: tuple[str, ...] = (), warnings: list[IndexWarning] | None = None
+) -> IgnoreRule:
+    """The files and folders `.tilbookignore` and the `ignore` setting leave out.
+
+    Both are read as gitignore lines (`pathspec`'s `GitIgnoreSpec`): `*.tmp.md`,
+    `drafts/`, `/top-level-only.md`, `**/scratch`, and `!keep.md` to take a file back
+    (not inside an ignored folder: like git, tilbook does not look into one). The
+    setting's patterns come after the file's. A line that is not a valid pattern is
+    left out with a warning naming it. The file is read again on every call, so an
+    edit to it counts on the next run.
+    """
+    import pathspec
+
+    lines: list[tuple[str, int | None]] = [(line, None) for line in vault_ignores(root)]
+    lines += [(line, number) for number, line in enumerate(read_ignore_patterns(root, warnings), 1)]
+    lines += [(pattern, None) for pattern in extra_ignores]
+    valid: list[str] = []
+    for line, number in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError as error:
+            if warnings is not None:
+                where = IGNORE_FILE if number is not None else "tilbook.toml"
+                what = "pattern" if number is not None else "`ignore` pattern"
+                warnings.append(
+                    IndexWarning(
+                        where,
+                        f"{what} {line.strip()!r} is not a valid gitignore pattern "
+                        f"({_reason(error)}); left out, fix or remove it",
+                        number,
+                    )
+                )
+            continue
+        valid.append(line)
+    spec = pathspec.GitIgnoreSpec.from_lines(valid)
+    if not spec.patterns:
+        return lambda relative, is_dir: False
+
+    def ignored(relative: str, is_dir: bool) -> bool:
+        return bool(spec.match_file(relative + "/" if is_dir else relative))
+
+    return ignored
+
+
+def escaped_name(name: str) -> str:
+    """A file name that is not valid UTF-8 (on Linux, read with surrogate escapes) as
+    printable text: each undecodable byte as `\\xNN`, the rest as it is."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def _valid_name(name: str) -> bool:
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _kind_of(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+class NotRegularFileError(OSError):
+    """A path that was meant to be a note (or a small file tilbook reads) is a FIFO,
+    socket, device or folder: it is never read, since reading may block forever."""
+
+
+def read_regular_file(path: Path, *, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of `path`, which must be a regular file.
+
+    The file is opened with `O_NONBLOCK` and checked with `fstat` before anything is
+    read, so a FIFO, socket or device put in a file's place (even between a folder
+    listing and this call) is refused with `NotRegularFileError` instead of blocking.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(path, flags)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(
+                errno.EINVAL, f"is {_kind_of(info.st_mode)}, not a regular file", str(path)
+            )
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(handle, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 def walk(
@@ -96,15 +248,24 @@ def walk(
     extensions: tuple[str, ...],
     extra_ignores: tuple[str, ...] = (),
     warnings: list[IndexWarning],
+    temporaries: Callable[[Path, list[str]], object] | None = None,
 ) -> Iterator[FileStat]:
     """Every note file below `root`, sorted, as `FileStat`s.
 
-    Hidden files and folders, `.tilbook/` and the patterns of `.tilbookignore`
-    are skipped. Symbolic links are never followed out of the folder: a link
-    that points outside it gets a warning; one that points inside is skipped
-    because its target is indexed under its own name.
+    Hidden files and folders, `.tilbook/` and what `.tilbookignore` (or the `ignore`
+    setting) names are skipped. Only regular files are listed: a FIFO, socket or
+    device with a note's ending is skipped with a warning (it is never opened, as
+    reading one can block forever). A file or folder whose name is not valid UTF-8 is
+    skipped with a warning that says to rename it. Symbolic links are never followed:
+    a link that points outside the folder, is broken or points to something that is
+    not a note gets a warning; one that points to a note inside is skipped because
+    its target is indexed under its own name.
+
+    `temporaries`, when given, is called with each folder listed and the names of the
+    temporary files of tilbook's writes in it (`.NAME.PID.XXXX.tilbook-tmp`), if any:
+    the index run removes those a killed write left behind. Nothing here writes.
     """
-    patterns = read_ignore_patterns(root) + list(extra_ignores)
+    ignored = ignore_rule(root, extra_ignores, warnings)
     suffixes = tuple(
         ext.lower() if ext.startswith(".") else "." + ext.lower() for ext in extensions
     )
@@ -116,6 +277,14 @@ def walk(
         except OSError as error:
             warnings.append(IndexWarning(prefix or ".", f"folder could not be read ({error})"))
             return
+        if temporaries is not None:
+            leftovers = [
+                item.name
+                for item in items
+                if item.name.startswith(".") and item.name.endswith(TEMP_SUFFIX)
+            ]
+            if leftovers:
+                temporaries(folder, leftovers)
         for item in items:
             name = item.name
             relative = prefix + name
@@ -126,7 +295,12 @@ def walk(
                 is_dir = item.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            if _ignored(relative, name, is_dir, patterns):
+            if not _valid_name(name):
+                shown = escaped_name(relative)
+                if (is_dir or name.lower().endswith(suffixes)) and not ignored(shown, is_dir):
+                    warnings.append(_bad_name_warning(shown, name, is_dir))
+                continue
+            if ignored(relative, is_dir):
                 continue
             if is_link:
                 if name.lower().endswith(suffixes) or _link_is_dir(item.path):
@@ -143,10 +317,28 @@ def walk(
                 warnings.append(IndexWarning(relative, f"could not be read ({error.strerror})"))
                 continue
             if not stat.S_ISREG(info.st_mode):
+                warnings.append(
+                    IndexWarning(
+                        relative,
+                        f"is {_kind_of(info.st_mode)}, not a regular file; skipped "
+                        "(tilbook reads only regular files)",
+                    )
+                )
                 continue
             yield FileStat(relative, Path(item.path), info.st_size, info.st_mtime_ns)
 
     yield from scan(root, "")
+
+
+def _bad_name_warning(shown: str, name: str, is_dir: bool) -> IndexWarning:
+    what = "folder" if is_dir else "file"
+    skipped = "its notes are skipped" if is_dir else "skipped"
+    example = escaped_name(name).replace("'", "\\'")
+    return IndexWarning(
+        shown,
+        f"{what} name is not valid UTF-8 (shown with \\x escapes); {skipped}. Rename it to "
+        f"a UTF-8 name, e.g. in bash: mv $'{example}' NEW-NAME",
+    )
 
 
 def _link_is_dir(path: str) -> bool:
@@ -169,6 +361,19 @@ def _report_link(root: Path, path: Path, relative: str, warnings: list[IndexWarn
             IndexWarning(
                 relative,
                 f"symbolic link points outside the log folder (to {target}); not followed",
+            )
+        )
+        return
+    try:
+        mode = target.stat().st_mode  # stat never opens: safe on a FIFO or a device
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        warnings.append(
+            IndexWarning(
+                relative,
+                f"symbolic link points to {_kind_of(mode)}, not a note; skipped "
+                "(tilbook reads only regular files)",
             )
         )
 
@@ -675,8 +880,10 @@ def read_source(file: FileStat, *, max_bytes: int) -> tuple[SourceText, bytes | 
         )
         return result, None
     try:
-        with open(file.path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_regular_file(file.path, limit=max_bytes)
+    except NotRegularFileError as error:
+        warnings.append(IndexWarning(file.source, f"{error.strerror}; skipped"))
+        return result, None
     except FileNotFoundError:
         warnings.append(IndexWarning(file.source, "vanished while it was being indexed"))
         return result, None

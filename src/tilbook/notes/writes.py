@@ -28,6 +28,7 @@ from typing import Any
 
 from tilbook.errors import FileChangedError, NotWritableError
 from tilbook.model import IndexWarning
+from tilbook.notes.files import TEMP_SUFFIX, read_regular_file
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -105,7 +106,7 @@ def read_note(path: Path) -> NoteFile:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise NotWritableError(f"{path}: not a regular file; tilbook only edits note files")
-        data = path.read_bytes()
+        data = read_regular_file(path, limit=sys.maxsize - 1)  # never blocks on a FIFO
     except FileNotFoundError as error:
         raise NotWritableError(f"{path}: no such file") from error
     except OSError as error:
@@ -210,7 +211,6 @@ def note_lock(path: Path) -> Iterator[None]:
 
 # -- writing --------------------------------------------------------------------------------
 
-TEMP_SUFFIX = ".tilbook-tmp"
 STALE_AFTER_SECONDS = 600
 SETTLE_SECONDS = 0.02
 """After moving the new file in place, how long to let a program that opened the old

@@ -58,11 +58,17 @@ class LogState:
 
     def sync(self) -> int:
         """Bring the index up to date with the notes; returns how many files were read."""
+        from tilbook.errors import IndexBusyError
         from tilbook.indexing import sync
         from tilbook.settings import load_settings
 
         with self.lock:
-            report = sync(self.root, self.store(), load_settings(self.root))
+            try:
+                # Another process (`tilbook index`) is updating the index: show the
+                # index as it is rather than hold the page until that run ends.
+                report = sync(self.root, self.store(), load_settings(self.root), wait=1.0)
+            except IndexBusyError:
+                return 0
         changed = report.parsed + report.removed
         if changed:
             self.version += 1
