@@ -91,7 +91,8 @@ WORDS = st.sampled_from(
 PUNCTUATION = st.sampled_from(list(" \t-#([{}]):<>@*_`|?!.,;0123456789/~+=&%$^'\"\\\u3000"))
 RUN_UNITS = st.sampled_from(
     [" ", "-", "#", "(", ")", "[", "]", "{:", "<", "*", "_", "?", "- ", "1. ", "> ", "(#a",
-     " @a", " #a", "why? ", "a:", ":a", "` ", "|", "\t", "~", "年", "😀", "[[", "{a: "]
+     " @a", " #a", "why? ", "a:", ":a", "` ", "|", "\t", "~", "年", "😀", "[[", "{a: ",
+     "%%", "`%%", "==", "> [!a] ", "[[a#^b]] "]
 )  # fmt: skip
 MONTHS = st.sampled_from(["Mar", "March", "mars", "März", "marzo", "Dec", "Sept", "May"])
 

@@ -79,7 +79,7 @@ def test_local_images_go_through_the_resolver() -> None:
     ).html
     assert '<img src="media/img/a.png" alt="plot">' in html
     assert '<span class="missing-image">[image: gone]</span>' in html
-    assert "<a>notes</a>" in html
+    assert '<a class="unresolved">notes</a>' in html
     assert 'href="https://x.org/a.png"' in html
     assert seen == [("img/a.png", True), ("img/b.gif", True), ("other.md", False)]
 

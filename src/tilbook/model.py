@@ -15,6 +15,7 @@ LAYOUTS = (
     "dated-list",
     "dated-lines",
     "dated-table",
+    "jrnl",
     "lessons",
     "sections",
     "single-note",
@@ -29,6 +30,34 @@ class Link:
     text: str
     kind: str
     line: int
+
+
+NOTE_LINK_FORMS = ("wiki", "markdown")
+
+
+@dataclass(slots=True)
+class NoteLink:
+    """A link to another note: `[[Note]]`, `[[Note|alias]]`, `[[Note#Heading]]`,
+    `[[Note#^block]]`, `![[Note]]` (an embed), or `[text](other.md)`.
+
+    `target`, `heading` and `block` are as written (a Markdown link's path decoded);
+    `entry` and `source` say where it leads once every file is indexed (both None when
+    no note has that name), `candidates` how many notes the name fitted (more than one:
+    the shortest path won, and `tilbook inspect` warns).
+    """
+
+    target: str
+    text: str
+    line: int
+    form: str = "wiki"
+    heading: str | None = None
+    block: str | None = None
+    embed: bool = False
+    href: str = ""
+    """The link's destination as written (what the rendered HTML links to)."""
+    entry: str | None = None
+    source: str | None = None
+    candidates: int = 0
 
 
 @dataclass(slots=True)
@@ -158,9 +187,19 @@ class Entry:
     has_math: bool = False
     code_languages: list[str] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
+    note_links: list[NoteLink] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    """What a link can point at inside the entry, so `[[Note#Heading]]` finds it: the text
+    of its opening heading (`""` when a heading does not open it), of the headings in it,
+    then its block ids (`^id`)."""
     spans: list[Span] = field(default_factory=list)
     body: str = ""
     """Plain text of the entry (what search sees), footnotes resolved."""
+    first_seen: str | None = None
+    """The day the entry's file was first committed (git history, filled by the index);
+    never a date written in the note, so `date` stays None when the note gives none."""
+    last_changed: str | None = None
+    """The day of the last commit that changed the entry's file (git history)."""
 
     def to_dict(self, *, with_body: bool = False) -> dict[str, Any]:
         data = asdict(self)

@@ -30,12 +30,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "extensions",
         [".md", ".markdown", ".mdown", ".mkd"],
-        'File endings read as notes. Add ".txt" for logs kept as text files.',
+        'File endings read as notes. Add ".txt" for logs kept as text files, jrnl journals '
+        "among them (`tilbook add` writes only to files these endings let it read back).",
     ),
     Setting(
         "ignore",
         [],
-        'Extra glob patterns to skip, like .tilbookignore lines ("drafts/", "*.tmp.md").',
+        'Extra files to skip, as .tilbookignore lines (gitignore syntax: "drafts/", '
+        '"*.tmp.md", "!keep.md"), read after that file\'s.',
     ),
     Setting(
         "max_file_size_mb",
@@ -74,6 +76,41 @@ SETTINGS: tuple[Setting, ...] = (
         'Make flashcards from "Q: … / A: …" pairs and "front :: back" lines in entries.',
     ),
     Setting(
+        "cards_sr_tag",
+        "flashcards",
+        "Notes with this tag (or a tag below it, like `#flashcards/maths`) are read for the "
+        "Obsidian Spaced Repetition plugin's card forms, as the plugin reads them. Empty: "
+        "every note.",
+    ),
+    Setting(
+        "cards_sr_single_line",
+        True,
+        'Spaced Repetition cards: a "front::back" line is one card.',
+    ),
+    Setting(
+        "cards_sr_reversed",
+        True,
+        'Spaced Repetition cards: a "front:::back" line is two cards, one each way.',
+    ),
+    Setting(
+        "cards_sr_multiline",
+        True,
+        'Spaced Repetition cards: a paragraph with a line "?" is a card, the lines above '
+        'it the front and the lines below the back ("??": two cards, one each way).',
+    ),
+    Setting(
+        "cards_sr_cloze_highlight",
+        True,
+        "Spaced Repetition cards: each `==highlight==` in a line is a cloze card (the line "
+        "with it hidden).",
+    ),
+    Setting(
+        "cards_sr_cloze_anki",
+        True,
+        "Spaced Repetition cards: Anki-style `{{c1::text}}` deletions are cloze cards, one "
+        "per number (`{{c1::text::hint}}` shows the hint).",
+    ),
+    Setting(
         "review_retention",
         0.9,
         "Desired retention for `tilbook review` (FSRS): the chance to recall a card when it "
@@ -99,6 +136,14 @@ SETTINGS: tuple[Setting, ...] = (
         '`date_order` ("dmy" or "mdy" for 03/04/2024) and `date_format` (how `tilbook add` '
         'writes a new day, like "%d.%m.%Y"). `tilbook inspect FILE` prints the hint that '
         "would change a reading.",
+    ),
+    Setting(
+        "abbreviations",
+        {},
+        "Abbreviations of your own for search, besides the built-in list of common ones and "
+        "your glossary's, as a table of short form = long form(s): `[abbreviations]` then "
+        '`GNN = "graph neural network"` or `KD = ["knowledge distillation", "distillation"]`. '
+        "A search for either name finds both.",
     ),
     # -- `tilbook build` (the static site) --
     Setting(
@@ -179,6 +224,7 @@ LAYOUT_NAMES = (
     "dated-list",
     "dated-lines",
     "dated-table",
+    "jrnl",
     "lessons",
     "sections",
     "single-note",
@@ -239,9 +285,28 @@ def _check_hints(value: Any, path: Path) -> list[dict[str, Any]]:
     return value
 
 
+def _check_abbreviations(value: Any, path: Path) -> dict[str, list[str]]:
+    """`[abbreviations]`: short form → a long form or a list of them."""
+    example = '[abbreviations] then GNN = "graph neural network"'
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}: abbreviations must be a table, like {example}")
+    checked: dict[str, list[str]] = {}
+    for short, longs in value.items():
+        longs = [longs] if isinstance(longs, str) else longs
+        if not isinstance(longs, list) or not all(isinstance(v, str) and v.strip() for v in longs):
+            raise SettingsError(
+                f"{path}: abbreviations.{short} must be a long form or a list of them, "
+                f"like {example}"
+            )
+        checked[str(short)] = longs
+    return checked
+
+
 def _check(name: str, value: Any, path: Path) -> Any:
     if name == "files":
         return _check_hints(value, path)
+    if name == "abbreviations":
+        return _check_abbreviations(value, path)
     default = _BY_NAME[name].default
     if isinstance(default, list):
         if isinstance(value, str):

@@ -78,7 +78,7 @@ def add(
     it from standard input. The entry goes under the date's heading, which is
     created when missing, in the file's order (newest or oldest first).
     """
-    from tilbook.features.capture import add_entry, journal_source
+    from tilbook.features.capture import add_entry, check_journal_read, journal_source
     from tilbook.settings import load_settings
 
     if text == "-":
@@ -88,6 +88,7 @@ def add(
     with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
+    check_journal_read(source, settings["extensions"])
     capture = add_entry(
         root,
         source,
@@ -129,12 +130,13 @@ def today(log: Path, file: str | None, category: str | None, as_json: bool) -> N
 
     The file is indexed again when the editor exits.
     """
-    from tilbook.features.capture import add_entry, journal_source
+    from tilbook.features.capture import add_entry, check_journal_read, journal_source
     from tilbook.settings import load_settings
 
     with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
+    check_journal_read(source, settings["extensions"])
     capture = add_entry(
         root, source, "", day=date.today(), category=category, hints=settings.hints_for(source)
     )
@@ -181,6 +183,10 @@ def _capture_dict(capture: Capture) -> dict[str, Any]:
     help="Only TODOs carried forward N or more times.",
 )
 @click.option("--all", "include_done", is_flag=True, help="Include TODOs that are done.")
+@click.option(
+    "--due", is_flag=True, help="Only TODOs with a due date (📅 YYYY-MM-DD), soonest first."
+)
+@click.option("--overdue", is_flag=True, help="Only open TODOs due before today.")
 @json_option
 @click.pass_context
 @handle_errors
@@ -191,12 +197,15 @@ def todo(
     since: date | None,
     stale: int,
     include_done: bool,
+    due: bool,
+    overdue: bool,
     as_json: bool,
 ) -> None:
     """The TODO agenda: open TODOs across the whole log, oldest first.
 
     A TODO copied into later lists (even slightly reworded) is one task;
-    "carried" counts the later lists that repeat it unfinished.
+    "carried" counts the later lists that repeat it unfinished. A due date
+    written as Obsidian Tasks writes it (`- [ ] … 📅 2024-05-10`) is shown.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -211,6 +220,8 @@ def todo(
             since=iso(since),
             stale=stale,
             include_done=include_done,
+            due=due,
+            overdue_on=date.today() if overdue else None,
         )
     if as_json:
         print_json([item.to_dict() for item in items])
@@ -227,13 +238,16 @@ def todo(
         where = f"{when} · {first.entry.source}:{first.line}"
         mark = "[green]✓[/] " if item.done else ""
         rows.append((item.id, mark + item.text, where, str(item.carried) if item.carried else ""))
+    dues = [item.due or "" for item in items]
     table = Table(show_edge=False, pad_edge=False, expand=True)
     table.add_column("id", style="dim", no_wrap=True, width=8)
     table.add_column("todo", ratio=4, overflow="fold")
+    if any(dues):
+        table.add_column("due", no_wrap=True, width=10)
     table.add_column("first seen", overflow="fold", width=max(longest_word(r[2] for r in rows), 16))
     table.add_column("carried", justify="right", width=7)
-    for row in rows:
-        table.add_row(*row)
+    for row, due_on in zip(rows, dues, strict=True):
+        table.add_row(*row[:2], *([due_on] if any(dues) else []), *row[2:])
     console().print(table)
 
 
@@ -275,12 +289,13 @@ def todo_done(todo_id: str, log: Path, all_copies: bool, as_json: bool) -> None:
 @handle_errors
 def todo_add(text: str, log: Path, tags: tuple[str, ...], file: str | None, as_json: bool) -> None:
     """Add a TODO to today's entry (creating it when missing)."""
-    from tilbook.features.capture import add_todo, journal_source
+    from tilbook.features.capture import add_todo, check_journal_read, journal_source
     from tilbook.settings import load_settings
 
     with opened_log(log, notes_required=False) as (root, store):
         settings = load_settings(root)
         source = file or journal_source(store, settings["journal"])
+    check_journal_read(source, settings["extensions"])
     capture = add_todo(
         root, source, text, day=date.today(), tags=list(tags), hints=settings.hints_for(source)
     )

@@ -16,9 +16,20 @@ import click
 from tilbook import __version__
 from tilbook.cli.build import build
 from tilbook.cli.capture import add, questions, today, todo
+from tilbook.cli.links import links
 from tilbook.cli.options import log_option
 from tilbook.cli.papers import papers
-from tilbook.cli.read import config, entries, export, index, inspect, search, show, tags
+from tilbook.cli.read import (
+    config,
+    entries,
+    export,
+    index,
+    inspect,
+    related,
+    search,
+    show,
+    tags,
+)
 from tilbook.cli.review import review
 from tilbook.cli.serve import serve
 from tilbook.cli.state import state
@@ -39,7 +50,7 @@ def main(log: Path) -> None:
 
 
 for _command in (
-    index, inspect, entries, search, show, tags, export, config,
+    index, inspect, entries, search, related, show, tags, export, config, links,
     add, today, todo, questions, papers, targets, stats, review, state, build, serve,
 ):  # fmt: skip
     main.add_command(_command)

@@ -1,4 +1,5 @@
-"""Commands that read the log: index, inspect, entries, search, show, tags, export, config."""
+"""Commands that read the log: index, inspect, entries, search, related, show, tags, export,
+config."""
 
 from __future__ import annotations
 
@@ -143,6 +144,7 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
     text = read_for_inspection(file, source)
     parsed = parse_source(text, hints)
     others = other_readings(text, parsed)
+    parsed.warnings.extend(_ambiguous_links(root, log, source))
     if as_json:
         print_json(
             {
@@ -183,6 +185,7 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
             plural(len(items), name)
             for name, items in (
                 ("link", entry.links),
+                ("note link", entry.note_links),
                 ("paper", entry.papers),
                 ("todo", entry.todos),
                 ("question", entry.questions),
@@ -213,6 +216,29 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
             entries = plural(other.entries, "entry", "entries")
             said = f"# {other.layout}: {entries}, {other.dated} dated"
             out.print(f"{said}\n[[files]]\n{hint}", markup=False, highlight=False)
+
+
+def _ambiguous_links(root: Path | None, log: Path, source: str) -> list[Any]:
+    """Warnings for the links of `source` whose name fits several notes (known from the
+    index of its notes folder, when there is one: resolving a link takes every file)."""
+    from tilbook.model import IndexWarning
+    from tilbook.notes.files import TILBOOK_DIR
+
+    if root is None or not (root / TILBOOK_DIR / "index.db").is_file():
+        return []
+    from tilbook.features.links import ambiguous_links, written
+
+    with opened_log(log) as (_, store):
+        rows = ambiguous_links(store, source)
+    return [
+        IndexWarning(
+            source,
+            f"{written(link)} fits {link.candidates} notes; it leads to {link.source} "
+            "(the shortest path). Write more of the path to choose another",
+            link.line,
+        )
+        for _, link in rows
+    ]
 
 
 def _place(file: Path, log: Path) -> tuple[Path | None, str]:
@@ -320,6 +346,8 @@ def _entry_table(rows: list[Any], *, snippets: bool = False) -> None:
     help="Only this layout.",
 )
 @click.option("--category", help="Only entries of this category.")
+@click.option("--links-to", metavar="ID", help="Only entries with a link to entry ID.")
+@click.option("--linked-from", metavar="ID", help="Only entries that entry ID links to.")
 @click.option("--limit", "-n", type=click.IntRange(min=1), help="Show at most this many.")
 @json_option
 @handle_errors
@@ -331,6 +359,8 @@ def entries(
     source: str | None,
     layout: str | None,
     category: str | None,
+    links_to: str | None,
+    linked_from: str | None,
     limit: int | None,
     as_json: bool,
 ) -> None:
@@ -347,6 +377,9 @@ def entries(
         limit=limit,
     )
     with opened_log(log) as (_, store):
+        # An id may be given by its start, as everywhere else.
+        filters.links_to = store.entry(links_to).id if links_to else None
+        filters.linked_from = store.entry(linked_from).id if linked_from else None
         found = store.entries(filters)
     if as_json:
         print_json([summary.to_dict() for summary in found])
@@ -368,6 +401,11 @@ def entries(
     type=click.IntRange(min=1),
     help="Show at most this many matches.",
 )
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search only the words as typed: no spelling corrections, no abbreviations.",
+)
 @json_option
 @handle_errors
 def search(
@@ -377,6 +415,7 @@ def search(
     since: date | None,
     until: date | None,
     limit: int,
+    exact: bool,
     as_json: bool,
 ) -> None:
     """Full-text search, best matches first, with highlighted snippets.
@@ -384,21 +423,111 @@ def search(
     Words are matched literally (any language, Korean and Chinese inside words
     too). "quoted words" match as a phrase, word* as a prefix. Filters can be
     typed in the query: tag:Research since:2024-01 until:2024-06-30.
+
+    A word the notes do not contain is searched as the closest word they do
+    (and says so), and an abbreviation finds its long form and back (VAE,
+    "variational autoencoder"); entries with the words as typed come first.
     """
+    from tilbook.settings import load_settings
+    from tilbook.store.base import SearchResult
     from tilbook.store.query import parse_query
 
     parsed = parse_query(" ".join(query))
     parsed.tags.extend(tags)
     parsed.since = iso(since) or parsed.since
     parsed.until = iso(until) or parsed.until
-    with opened_log(log) as (_, store):
-        hits = store.search(parsed, limit=limit)
+    with opened_log(log) as (root, store):
+        if exact:
+            result = SearchResult(store.search(parsed, limit=limit))
+        else:
+            pairs = load_settings(root)["abbreviations"]
+            result = store.search_with_alternatives(parsed, limit=limit, abbreviations=pairs)
     if as_json:
-        print_json([hit.to_dict() for hit in hits])
-    elif not hits:
+        print_json(
+            [
+                {
+                    **hit.to_dict(),
+                    "showing_results_for": result.showing_results_for,
+                    "you_typed": result.you_typed,
+                }
+                for hit in result.hits
+            ]
+        )
+        return
+    _search_notice(result, query)
+    if not result.hits:
         click.echo("No matches.", err=True)
     else:
-        _entry_table(hits, snippets=True)
+        _entry_table(result.hits, snippets=True)
+
+
+def _search_notice(result: Any, query: tuple[str, ...]) -> None:
+    """The "Showing results for …" line and the other names searched, above the results."""
+    from rich.markup import escape
+
+    out = console()
+    if result.showing_results_for is not None:
+        typed = " ".join(query)
+        out.print(
+            f"Showing results for [i]{escape(result.showing_results_for)}[/i] "
+            f"(you typed [i]{escape(result.you_typed or typed)}[/i]). "
+            f"Search for exactly that: [b]tilbook search --exact {escape(typed)}[/b]",
+            highlight=False,
+        )
+    also = list(result.also_searched)
+    if also:
+        names = ", ".join(f"[i]{escape(name)}[/i]" for name in also)
+        out.print(
+            f"Also searched for {names} (entries with the words as typed first; "
+            "--exact to turn this off)",
+            highlight=False,
+        )
+
+
+@click.command()
+@click.argument("entry_id", metavar="ENTRY_ID")
+@log_option
+@click.option(
+    "--limit",
+    "-n",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Show at most this many entries.",
+)
+@json_option
+@handle_errors
+def related(entry_id: str, log: Path, limit: int, as_json: bool) -> None:
+    """Entries most like entry ENTRY_ID ("more like this"), with what they share.
+
+    Ranked by BM25 over the entry's distinctive words (those few other entries
+    use) and tags, plus the papers and links both mention. ENTRY_ID may be
+    shortened to any unique prefix.
+    """
+    with opened_log(log) as (_, store):
+        found = store.related(entry_id, limit=limit)
+    if as_json:
+        print_json([item.to_dict() for item in found])
+    elif not found:
+        click.echo("No related entries.", err=True)
+    else:
+        from rich.table import Table
+
+        out = console()
+        table = Table(show_edge=False, pad_edge=False, expand=True)
+        table.add_column("id", style="dim", no_wrap=True, width=12)
+        table.add_column("date", no_wrap=True, width=10)
+        table.add_column("entry", overflow="fold", ratio=3)
+        table.add_column("shared", overflow="fold", style="cyan", ratio=2)
+        for item in found:
+            summary = item.entry
+            table.add_row(
+                summary.id,
+                summary.date or "",
+                f"{summary.title}  [dim]{summary.source}:{summary.line}[/dim]",
+                ", ".join(item.shared[:8]),
+            )
+        out.print(table)
 
 
 @click.command()
@@ -433,6 +562,18 @@ def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
     ]
     if entry.date:
         meta.append(f"date: {entry.date}")
+    if entry.first_seen or entry.last_changed:
+        # The file's days in git, never the entry's own date.
+        meta.append(
+            " · ".join(
+                f"{label}: {day}"
+                for label, day in (
+                    ("first committed", entry.first_seen),
+                    ("last changed", entry.last_changed),
+                )
+                if day
+            )
+        )
     if entry.category:
         meta.append(f"category: {entry.category}")
     if entry.tags:

@@ -14,7 +14,16 @@ from tilbook.extract import labels
 from tilbook.extract.labels import DONE, EXERCISES, QUESTIONS, TARGETS, TERMS, TODO
 from tilbook.extract.links import link_kind, paper_id, paper_title
 from tilbook.model import Link, Paper, Question, Target, Term, Todo
-from tilbook.parse.blocks import BREAK, CELL, ENTRY_MARKER, LINK_TEXT, TEXT, URL, Block
+from tilbook.parse.blocks import (
+    BREAK,
+    CALLOUT_MARKER,
+    CELL,
+    ENTRY_MARKER,
+    LINK_TEXT,
+    TEXT,
+    URL,
+    Block,
+)
 
 TAG = re.compile(r"(?<![\w&#/\\\[])#(\w[\w\-]*)")
 
@@ -103,6 +112,17 @@ def block_tags(block: Block) -> list[str]:
     return found
 
 
+def at_tags(blocks: Sequence[Block]) -> list[str]:
+    """Every `@tag` in the blocks' prose, wherever it stands (as jrnl reads them: `met
+    @anna about the @thesis`); not in code or URLs, nor an address (`me@uni.edu`)."""
+    found: list[str] = []
+    for block in blocks:
+        for kind, text, _ in block.pieces:
+            if kind == TEXT and "@" in text:
+                found.extend(_AT_TAG.findall(text))
+    return found
+
+
 def entry_tags(blocks: Sequence[Block], file_tags: Sequence[str]) -> list[str]:
     tags: list[str] = []
     for block in blocks:
@@ -112,12 +132,16 @@ def entry_tags(blocks: Sequence[Block], file_tags: Sequence[str]) -> list[str]:
 
 def entry_links(blocks: Sequence[Block]) -> list[Link]:
     """The links of an entry; an empty target (`[title]()`) or an anchor in the same page
-    (`[see below](#notes)`) points nowhere else and is left out."""
+    (`[see below](#notes)`) points nowhere else and is left out, and wiki links
+    (`[[Note]]`, `![[pic.png]]`) are links between notes (`notelinks`), not URLs."""
     return [
         Link(raw.url, raw.text or raw.url, link_kind(raw.url, image=raw.image), raw.line)
         for block in blocks
         for raw in block.links
-        if raw.url.strip() and not raw.url.startswith("#") and any(c.isalnum() for c in raw.url)
+        if not raw.wiki
+        and raw.url.strip()
+        and not raw.url.startswith("#")
+        and any(c.isalnum() for c in raw.url)
     ]
 
 
@@ -622,4 +646,7 @@ def plain_lines(block: Block) -> str:
         return " ".join(visible_html_text(block.raw).split())
     if block.kind == "code":
         return block.raw.rstrip("\n")
-    return "".join("\n" if kind == BREAK else text for kind, text, _ in block.pieces).strip()
+    text = "".join("\n" if kind == BREAK else text for kind, text, _ in block.pieces).strip()
+    if block.quote and text.startswith("[!"):
+        text = CALLOUT_MARKER.sub("", text, count=1)
+    return text

@@ -15,6 +15,7 @@ import heapq
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,14 @@ from tilbook.store.base import EntrySummary, Store
 ID_LENGTH = 8
 _BULLET = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
 _TASK = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+\[) (\])")
+_TASKS_FIELD = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])\s+\[.\][^\n]*?[\U0001F4C5\u23F3\U0001F6EB\u2705\u2795\U0001F501]",
+    re.MULTILINE,
+)
+"""A task with an Obsidian Tasks date field (📅 due, ⏳ scheduled, 🛫 start, ✅ done,
+➕ created, 🔁 recurrence): the file writes its tasks for that plugin."""
+_DONE_FIELD = re.compile(r"\u2705\ufe0f?\s*\d{4}-\d{2}-\d{2}")
+_BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
 _TODO_WORD = re.compile(r"\b(TODO|ToDo|Todo|To-?do)(\s*[:：])")
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 _LEAD = re.compile(
@@ -78,6 +87,11 @@ class AgendaItem:
         return self.latest.done
 
     @property
+    def due(self) -> str | None:
+        """The due date an Obsidian Tasks item writes (`📅 2024-05-10`), ISO, else None."""
+        return due_date(self.text)
+
+    @property
     def carried(self) -> int:
         """How many later lists repeat it still unfinished."""
         return sum(1 for occurrence in self.occurrences[1:] if not occurrence.done)
@@ -94,10 +108,27 @@ class AgendaItem:
             "text": self.text,
             "done": self.done,
             "carried": self.carried,
+            "due": self.due,
             "first": self.first.to_dict(),
             "latest": self.latest.to_dict(),
             "occurrences": [o.to_dict() for o in self.occurrences],
         }
+
+
+_DUE = re.compile(r"📅\ufe0f?\s*(\d{4}-\d{2}-\d{2})")
+
+
+def due_date(text: str) -> str | None:
+    """The due date of a task written for Obsidian Tasks (`… 📅 2024-05-10`), ISO."""
+    if "📅" not in text:
+        return None
+    found = _DUE.search(text)
+    if found is None:
+        return None
+    try:
+        return date.fromisoformat(found.group(1)).isoformat()
+    except ValueError:
+        return None
 
 
 def normalise(text: str) -> str:
@@ -264,12 +295,20 @@ def agenda(
     since: str | None = None,
     stale: int = 0,
     include_done: bool = False,
+    due: bool = False,
+    overdue_on: date | None = None,
 ) -> list[AgendaItem]:
-    """Open tasks (or all, with `include_done`), filtered, oldest first."""
+    """Open tasks (or all, with `include_done`), filtered, oldest first; with `due`, only
+    those with a due date (`📅 …`), soonest first; with `overdue_on` (today), only those
+    due before that day and still open."""
     wanted = {tag.lstrip("#").casefold() for tag in tags or []}
     result = []
     for item in build_agenda(store, similarity=similarity):
         if item.done and not include_done:
+            continue
+        if (due or overdue_on) and item.due is None:
+            continue
+        if overdue_on is not None and (item.done or (item.due or "") >= overdue_on.isoformat()):
             continue
         if item.carried < stale:
             continue
@@ -280,6 +319,8 @@ def agenda(
         ):
             continue
         result.append(item)
+    if due or overdue_on:
+        result.sort(key=lambda item: item.due or "")
     return result
 
 
@@ -301,8 +342,23 @@ class Marked:
     after: str
 
 
-def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[x] ") -> Marked:
-    """Tick one TODO in its file: `[ ]` → `[x]`, `TODO:` → `DONE:`, or a prefix on a bullet."""
+def with_done_date(line: str, day: date) -> str:
+    """A task line with Obsidian Tasks' done date (`✅ 2024-05-10`) added at its end, before
+    a block id (`^abc`), as the plugin writes it; unchanged when it has one."""
+    if _DONE_FIELD.search(line):
+        return line
+    body = line.rstrip()
+    block = _BLOCK_ID.search(body)
+    cut = block.start() if block else len(body)
+    return f"{body[:cut].rstrip()} \u2705 {day.isoformat()}{body[cut:]}{line[len(body) :]}"
+
+
+def mark_occurrence_done(
+    root: Path, occurrence: Occurrence, *, prefix: str = "[x] ", day: date | None = None
+) -> Marked:
+    """Tick one TODO in its file: `[ ]` → `[x]`, `TODO:` → `DONE:`, or a prefix on a bullet.
+    In a file whose tasks carry Obsidian Tasks dates, a ticked task also gets its done date
+    (`✅` and `day`, default today)."""
     path = root / occurrence.entry.source
     note = read_note(path)
     lines = note.lines
@@ -329,9 +385,11 @@ def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[
         )
     start = note.offset_of_line(occurrence.line)
     if task := _TASK.match(line_text):
-        position = start + task.end(1)
-        replace_span(note, position, position + 1, "x")
         after = line_text[: task.end(1)] + "x" + line_text[task.end(1) + 1 :]
+        if "\u2705" not in line_text and _TASKS_FIELD.search(note.text):
+            after = with_done_date(after, day or date.today())
+        # Only the bytes that differ are new: the box, and the done date at the line's end.
+        replace_span(note, start + task.end(1), start + len(line_text), after[task.end(1) :])
     elif (todo := _TODO_WORD.search(line_text)) and not _TODO_WORD.search(occurrence.text):
         # `TODO:` → `DONE:` only when the TODO is the text after the word; a TODO that
         # holds the word (a whole item under a TODO heading) is ticked on its bullet.
@@ -349,10 +407,15 @@ def mark_occurrence_done(root: Path, occurrence: Occurrence, *, prefix: str = "[
 
 
 def mark_done(
-    root: Path, item: AgendaItem, *, all_copies: bool = False, prefix: str = "[x] "
+    root: Path,
+    item: AgendaItem,
+    *,
+    all_copies: bool = False,
+    prefix: str = "[x] ",
+    day: date | None = None,
 ) -> list[Marked]:
     """Mark a task done: its latest copy, or every unfinished copy with `all_copies`."""
     targets = [o for o in item.occurrences if not o.done] if all_copies else [item.latest]
     if not targets or all(o.done for o in targets):
         raise TilbookError(f"TODO {item.id} is already done")
-    return [mark_occurrence_done(root, o, prefix=prefix) for o in targets if not o.done]
+    return [mark_occurrence_done(root, o, prefix=prefix, day=day) for o in targets if not o.done]

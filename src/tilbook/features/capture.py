@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
 
 from tilbook.errors import CaptureError
 from tilbook.extract import tags_in, unique
@@ -28,13 +28,15 @@ from tilbook.parse.dates import (
     format_date_like,
     slash_dates_day_first,
 )
-from tilbook.parse.layouts import CATEGORY, DATED, category_date
+from tilbook.parse.layouts import CATEGORY, DATED, JRNL, JRNL_HEADER, category_date
 from tilbook.reading import blank_front_matter, parse_source
 from tilbook.settings import FileHints
 from tilbook.store.base import EntryFilter, EntrySummary, Store
 
 DEFAULT_JOURNAL = "journal.md"
-DATED_LAYOUTS = (DATED, CATEGORY)
+DATED_LAYOUTS = (DATED, CATEGORY, JRNL)
+JRNL_DEFAULT_TIME = time(9, 0)
+"""The time of a jrnl entry written for another day than today (jrnl's own default)."""
 
 
 @dataclass(slots=True)
@@ -349,6 +351,65 @@ def add_category(
     return capture
 
 
+def _jrnl_time(sample: str, moment: datetime) -> str:
+    """`moment` written as the file's jrnl headers write it (`2024-03-14 09:12`, with
+    seconds, or with AM/PM), from one of its headers."""
+    written = sample.strip()
+    clock = "%I" if written[-2:].upper() in ("AM", "PM") else "%H"
+    seconds = ":%S" if written.count(":") == 2 else ""
+    ampm = (" " if written[-3:-2] == " " else "") + "%p" if clock == "%I" else ""
+    return moment.strftime(f"%Y-%m-%d {clock}:%M{seconds}{ampm}")
+
+
+def add_jrnl(
+    journal: Journal, day: date, text: str, tags: list[str], title: str | None, at: time
+) -> Capture:
+    """Add `[date time] Title` and its text to a jrnl journal, in time order (after the
+    entries of the same minute), with the tags as jrnl's `@tags`."""
+    lines = journal.note.lines
+    moment = datetime.combine(day, at)
+    headers = []
+    for entry in journal.parsed.entries:
+        opening = JRNL_HEADER.match(lines[entry.line - 1])
+        if opening is not None:
+            headers.append((entry, opening))
+    sample = headers[-1][1].group("time") if headers else "00:00"
+    stamp = f"[{_jrnl_time(sample, moment)}]"
+    body, trailing = split_trailing_tags(text.strip("\n"))
+    if title:
+        body = f"{title.strip()}\n{body}" if body.strip() else title.strip()
+    at_tags = " ".join("@" + tag for tag in unique([*tags, *trailing]))
+    if at_tags:
+        body = f"{body.rstrip()} {at_tags}" if body.strip() else at_tags
+    capture = Capture(journal.note.path, journal.source, 0)
+    if not body.strip():
+        todays = [entry for entry, _ in headers if entry.date == day.isoformat()]
+        if todays:  # `tilbook today`: today's last entry
+            capture.line = todays[-1].line
+            return capture
+    block = f"{stamp} {body}".rstrip()
+    capture.created_day = not any(entry.date == day.isoformat() for entry, _ in headers)
+    for entry, opening in headers:
+        minute = _jrnl_minute(opening.group("day"), opening.group("time"))
+        if minute is not None and minute > moment:
+            capture.line = _insert_before(journal, entry.line, block)
+            return capture
+    last = max((e.end_line for e in journal.parsed.entries), default=_last_content_line(journal))
+    capture.line = _insert_lines(journal, last, block)
+    return capture
+
+
+def _jrnl_minute(day: str, clock: str) -> datetime | None:
+    """The moment a jrnl header gives (`2024-03-14`, `09:12`, `9:12:00 PM`)."""
+    written = clock.strip().upper().replace(" ", "")
+    for pattern in ("%H:%M", "%H:%M:%S", "%I:%M%p", "%I:%M:%S%p"):
+        try:
+            return datetime.strptime(f"{day} {written}", f"%Y-%m-%d {pattern}")
+        except ValueError:
+            continue
+    return None
+
+
 def new_journal(
     path: Path, source: str, day: date, text: str, tags: list[str], title: str | None
 ) -> Capture:
@@ -372,6 +433,19 @@ def journal_source(store: Store, configured: str = "") -> str:
     return newest[1] if newest else DEFAULT_JOURNAL
 
 
+def check_journal_read(source: str, extensions: list[str] | tuple[str, ...]) -> None:
+    """Refuse a journal tilbook would not read back (`journal.txt` while `extensions` in
+    tilbook.toml leaves `.txt` out): the new entry would be found nowhere."""
+    suffix = PurePosixPath(source).suffix.lower()
+    known = {ext.lower() if ext.startswith(".") else "." + ext.lower() for ext in extensions}
+    if suffix not in known:
+        raise CaptureError(
+            f"{source}: tilbook reads only files ending in {', '.join(extensions)}, so the "
+            f'entry would not be found again; add "{suffix or source}" to `extensions` in '
+            "tilbook.toml, or name another file with --file"
+        )
+
+
 def entry_at(store: Store, source: str, line: int) -> EntrySummary | None:
     """The entry of `source` that holds `line` (after re-indexing)."""
     best: EntrySummary | None = None
@@ -391,9 +465,11 @@ def add_entry(
     title: str | None = None,
     category: str | None = None,
     hints: FileHints | None = None,
+    at: time | None = None,
 ) -> Capture:
     """Add an entry for `day` to the journal file, in its own style (and as `hints`, from
-    `tilbook.toml`, say)."""
+    `tilbook.toml`, say). `at` is the time a jrnl journal writes beside the date (default:
+    now for today, else 09:00 as jrnl does)."""
     tags = [tag.lstrip("#") for tag in tags or [] if tag.strip("# ")]
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise CaptureError(
@@ -409,6 +485,12 @@ def add_entry(
         journal = read_journal(path, journal_source, hints)
         if journal.layout == CATEGORY:
             return add_category(journal, day, text, tags, title, category)
+        if journal.layout == JRNL:
+            if at is None:
+                now = datetime.now()
+                at = now.time().replace(second=0, microsecond=0)
+                at = at if day == now.date() else JRNL_DEFAULT_TIME
+            return add_jrnl(journal, day, text, tags, title, at)
         if journal.layout == DATED or not journal.parsed.entries:
             return add_dated(journal, day, text, tags, title)
     raise CaptureError(

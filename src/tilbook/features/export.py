@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tilbook.features.links import link_graph
 from tilbook.store.base import Store
 
 EXPORT_VERSION = 1
@@ -23,7 +24,8 @@ def export_log(store: Store) -> dict[str, Any]:
         }
         for info in store.files()
     ]
-    entries = [entry.to_dict() for entry in store.all_entries()]
+    every = list(store.all_entries())
+    entries = [entry.to_dict() for entry in every]
     answers = [
         {
             "question_key": answer.question_key,
@@ -40,4 +42,5 @@ def export_log(store: Store) -> dict[str, Any]:
         "files": files,
         "entries": entries,
         "answers": answers,
+        "graph": link_graph(store, every),
     }

@@ -27,15 +27,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 import pyromark
 
 from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
-from tilbook.parse.blocks import MARKDOWN_OPTIONS
+from tilbook.parse.blocks import MARKDOWN_OPTIONS, wiki_text
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
 OPTIONS = MARKDOWN_OPTIONS
@@ -43,7 +44,9 @@ OPTIONS = MARKDOWN_OPTIONS
 TOC_MIN_HEADINGS = 3
 """An entry with at least this many headings gets a table of contents."""
 
-RESERVED_IDS = frozenset({"top", "main", "content", "toc", "footnotes", "search", "related"})
+RESERVED_IDS = frozenset(
+    {"top", "main", "content", "toc", "footnotes", "search", "related", "linked-from"}
+)
 """Ids the page templates use; a heading with such a slug gets a prefix."""
 
 # -- sanitizing -----------------------------------------------------------------------------
@@ -68,7 +71,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "td": {"colspan", "rowspan", "headers", "style"},
     "ol": {"start", "reversed"},
     "li": {"value"},
-    "blockquote": {"cite"},
+    "blockquote": {"cite", "class"},
     "q": {"cite"},
     "del": {"cite", "datetime"},
     "ins": {"cite", "datetime"},
@@ -88,6 +91,9 @@ _CLASSES = {
     "span": frozenset({"math", "math-inline", "math-display"}),
     "div": frozenset({"footnote-definition"}),
     "sup": frozenset({"footnote-reference", "footnote-definition-label"}),
+    "blockquote": frozenset(
+        f"markdown-alert-{kind}" for kind in ("note", "tip", "important", "warning", "caution")
+    ),
 }
 _LANGUAGE_CLASS = re.compile(r"^language-[\w+#.\-]{1,40}$")
 _LANG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
@@ -317,7 +323,9 @@ class Rendered:
 
 
 LocalUrl = Callable[[str, bool], str | None]
-"""Given a relative URL as written and whether it is an image: the URL to use, or None."""
+"""Given a relative URL as written and whether it is an image: the URL to use, or None.
+For an image that embeds a note (`![[Note]]`), `NOTE_EMBED` + the note's URL."""
+NOTE_EMBED = "note-embed:"
 
 _MATH_SPAN = re.compile(r'<span class="math math-(inline|display)">(.*?)</span>', re.DOTALL)
 _CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]+)")?>(.*?)</code></pre>', re.DOTALL)
@@ -447,6 +455,23 @@ def _footnotes(fragment: str) -> str:
     )
 
 
+_LINK_TO_FRAGMENT = re.compile(r'<a href="([^"#]*#[^"]*)"([^>]*)>([^<]*#[^<]*)</a>')
+
+
+def _wiki_texts(fragment: str) -> str:
+    """`[[Note#Heading]]` shown as Obsidian shows it (`Note > Heading`, `Note` for a
+    block): a link whose words are its own destination with a `#` in it."""
+
+    def replace(match: re.Match[str]) -> str:
+        href, rest, text = match.groups()
+        written = html.unescape(text)
+        if unquote(html.unescape(href)) != written:
+            return match.group(0)
+        return f'<a href="{href}"{rest}>{html.escape(wiki_text(written), quote=False)}</a>'
+
+    return _LINK_TO_FRAGMENT.sub(replace, fragment)
+
+
 def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         tag, before, attribute, value, after = match.groups()
@@ -455,12 +480,18 @@ def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> st
             return match.group(0)
         found.append(url)
         target = resolve(url, tag == "img") if resolve is not None else url
+        if target is not None and tag == "img" and target.startswith(NOTE_EMBED):
+            # `![[Note]]` embeds a note: shown as a link to it (the page holds no copy).
+            alt = re.search(r'alt="([^"]*)"', match.group(0))
+            href = html.escape(target.removeprefix(NOTE_EMBED))
+            return f'<a class="embed" href="{href}">{alt.group(1) if alt else ""}</a>'
         if target is not None:
             return f'<{tag} {before}{attribute}="{html.escape(target)}"{after}>'
         if tag == "img":
             return _missing_image(match)
+        # A link to a note (or file) that is not there: its words, marked, and no link.
         rest = (before.rstrip() + after).replace(' rel="noopener noreferrer"', "").strip()
-        return f"<a {rest}>" if rest else "<a>"
+        return f'<a class="unresolved" {rest}>' if rest else '<a class="unresolved">'
 
     return _LOCAL_URL.sub(replace, fragment)
 
@@ -483,6 +514,10 @@ def render_markdown(
     fragment = sanitize(pyromark.html(markdown, options=OPTIONS))
     if "http" in fragment or "www." in fragment:
         fragment = linkify(fragment)
+    if "==" in fragment:
+        fragment = highlights(fragment)
+    if "<blockquote" in fragment and ("[!" in fragment or "markdown-alert-" in fragment):
+        fragment = callouts(fragment)
     errors: list[str] = []
     if "math math-" in fragment:
         fragment = _replace_math(fragment, errors) if page else _mathjax_math(fragment)
@@ -498,6 +533,8 @@ def render_markdown(
         fragment = _footnotes(fragment)
     local: list[str] = []
     if 'src="' in fragment or 'href="' in fragment:
+        if "#" in fragment:
+            fragment = _wiki_texts(fragment)
         fragment = _local_urls(fragment, local_url, local)
     return Rendered(
         html=fragment,
@@ -553,6 +590,75 @@ def linkify(fragment: str) -> str:
         elif not skipped and ("http" in part or "www." in part):
             parts[index] = _link_urls(part)
     return "".join(parts)
+
+
+_HIGHLIGHT = re.compile(r"==([^\s=<>](?:[^=<>\n]*[^\s=<>])?)==")
+_NO_MARKS_IN = frozenset({"code", "pre", "math", "kbd", "samp"})
+
+
+def highlights(fragment: str) -> str:
+    """Obsidian highlights (`==words==`) as `<mark>`, never in code or math. Runs on
+    sanitised HTML, whose text is escaped."""
+    parts = _TAG.split(fragment)
+    skipped = 0
+    for index, part in enumerate(parts):
+        if index % 2:
+            name = part.strip("</>").split(None, 1)[0].lower() if part.strip("</>") else ""
+            if name in _NO_MARKS_IN and not part.endswith("/>"):
+                skipped = max(skipped + (-1 if part.startswith("</") else 1), 0)
+        elif not skipped and "==" in part:
+            parts[index] = _HIGHLIGHT.sub(r"<mark>\1</mark>", part)
+    return "".join(parts)
+
+
+_QUOTE_TAG = re.compile(r"<(/?)blockquote([^>]*)>")
+_CALLOUT_HEAD = re.compile(
+    r"\s*<p>\[!([A-Za-z][\w-]{0,30})\]([+-]?)[ \t]*(.*?)(?:\n|(</p>))", re.DOTALL
+)
+_ALERT_CLASS = re.compile(r' class="markdown-alert-([a-z]+)"')
+
+
+def callouts(fragment: str) -> str:
+    """Obsidian callouts (`> [!note] Title`, foldable `> [!tip]- Title`, open `[!tip]+`)
+    and GitHub alerts (`> [!NOTE]`) as callout boxes: a `div` with a title, or a
+    `details` whose `summary` is the title. Other block quotes stay as they are."""
+    out: list[str] = []
+    closers: list[str] = []
+    last = 0
+    for match in _QUOTE_TAG.finditer(fragment):
+        out.append(fragment[last : match.start()])
+        last = match.end()
+        if match.group(1):  # </blockquote>
+            out.append(closers.pop() if closers else match.group(0))
+            continue
+        alert = _ALERT_CLASS.match(match.group(2))
+        head = _CALLOUT_HEAD.match(fragment, match.end())
+        if alert is not None:
+            kind, fold, title, closed = alert.group(1), "", "", True
+        elif head is not None and len(head.group(3)) <= 300:
+            kind, fold, title = head.group(1).lower(), head.group(2), head.group(3).strip()
+            closed = head.group(4) is not None
+            last = head.end()
+        else:
+            out.append(match.group(0))
+            closers.append("</blockquote>")
+            continue
+        title = title or html.escape(kind.replace("-", " ").capitalize())
+        rest = "" if closed else "<p>"
+        if fold:
+            state = " open" if fold == "+" else ""
+            out.append(
+                f'<details class="callout callout-{kind}"{state}>'
+                f'<summary class="callout-title">{title}</summary>{rest}'
+            )
+            closers.append("</details>")
+        else:
+            out.append(
+                f'<div class="callout callout-{kind}"><p class="callout-title">{title}</p>{rest}'
+            )
+            closers.append("</div>")
+    out.append(fragment[last:])
+    return "".join(out)
 
 
 def card_html(markdown: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,9 +20,9 @@ from tilbook.staticsite.reader import EntryRecord, LogContent
 
 RELATED = 5
 """Related entries shown on an entry page."""
-RELATED_WINDOW = 12
-"""For each shared tag, only this many entries on either side (by date) are considered."""
-RELATED_PAPER_LIMIT = 50
+RELATED_REDO = 200
+"""Up to this many entries (or a quarter of the log) get their related entries made again
+after a change; more, and every entry's are."""
 HEATMAP_WEEKS = 53
 
 
@@ -43,6 +44,12 @@ class SiteEntry:
     previous: int | None = None
     next: int | None = None
     related: list[int] = field(default_factory=list)
+    linked_from: list[int] = field(default_factory=list)
+    """Entries with a link to this one, newest first."""
+    link_key: str = ""
+    """The URLs this entry's links to notes lead to (its body shows them)."""
+    links_to: list[int] = field(default_factory=list)
+    """Entries this one links to, in the order written."""
 
     @property
     def id(self) -> str:
@@ -61,11 +68,13 @@ class SiteEntry:
             "tags": [{"name": name, "url": url} for name, url in self.tags],
             "excerpt": record.excerpt,
             "source": record.source,
+            "first_seen": record.first_seen,
+            "last_changed": record.last_changed,
         }
 
     @property
     def digest(self) -> str:
-        return self.record.digest
+        return self.record.digest + self.link_key
 
 
 @dataclass(slots=True)
@@ -131,6 +140,14 @@ class SiteContents:
     """Each note file's first entry URL (links between notes point there)."""
     related_key: str = ""
     """Hash of what related entries were computed from (they are reused while it holds)."""
+    changed: list[int] = field(default_factory=list)
+    """The first entry of each file with git history, the most recently changed first."""
+    related_ids: dict[str, list[str]] = field(default_factory=dict)
+    """Entry id → its related entries' ids (kept between builds)."""
+    related_prints: dict[str, str] = field(default_factory=dict)
+    """Entry id → what its related entries depend on (its text, tags, papers)."""
+    entry_urls: dict[str, str] = field(default_factory=dict)
+    """Each entry's URL by its id (links between notes point there)."""
 
 
 _TARGET_TAGS = re.compile(r"^(?:#[\w\-]+[\s,]*)+[:：]?\s*")
@@ -147,8 +164,16 @@ def _entry_url(entry_date: str | None, slug: str) -> str:
     return f"notes/{slug}/"
 
 
+Relate = Callable[[list[str] | None], dict[str, list[str]]]
+"""Related entries by id for the entries with the ids given (None: every entry); the
+store's "more like this" (`Store.related_all`)."""
+
+
 def build_contents(
-    log: LogContent, *, related_cache: tuple[str, dict[str, list[str]]] | None = None
+    log: LogContent,
+    *,
+    related_cache: Sequence[Any] | None = None,
+    relate: Relate | None = None,
 ) -> SiteContents:
     records = log.records
     # -- tags: one spelling per case-folded name, one slug per tag
@@ -230,18 +255,28 @@ def build_contents(
             found.definitions.append((definition, site_entry.index))
     glossary = sorted(terms.values(), key=lambda t: (t.term.casefold(), t.term))
 
-    related_key = hashlib.blake2b(
-        "".join(record.relation for record in records).encode(), digest_size=16
-    ).hexdigest()
-    if related_cache is not None and related_cache[0] == related_key:
-        by_id = {entry.id: entry.index for entry in entries}
-        for entry in entries:
-            entry.related = [by_id[other] for other in related_cache[1].get(entry.id, [])]
-    else:
-        _relate(entries, tags, papers)
+    prints = {record.id: f"{record.relation}:{record.digest}" for record in records}
+    related_key = hashlib.blake2b("".join(prints.values()).encode(), digest_size=16).hexdigest()
+    related_ids = _related_ids(prints, related_key, related_cache, relate)
+    by_id = {entry.id: entry.index for entry in entries}
+    for entry in entries:
+        entry.related = [by_id[other] for other in related_ids.get(entry.id, []) if other in by_id]
     source_urls: dict[str, str] = {}
     for site_entry in entries:
         source_urls.setdefault(site_entry.record.source, site_entry.url)
+    by_id = {site_entry.id: site_entry.index for site_entry in entries}
+    for site_entry in entries:
+        if site_entry.record.note_links:
+            site_entry.link_key = "\1".join(
+                entries[by_id[to]].url if to in by_id else ""
+                for _, to in site_entry.record.note_links
+            )
+    for index in newest:
+        for target in dict.fromkeys(to for _, to in entries[index].record.note_links if to):
+            other = by_id.get(target)
+            if other is not None and other != index:
+                entries[other].linked_from.append(index)
+                entries[index].links_to.append(other)
     targets = [
         {
             "text": _TARGET_TAGS.sub("", target["text"]).strip() or target["text"],
@@ -270,43 +305,61 @@ def build_contents(
         heatmap=heatmap(entries, chronological),
         source_urls=source_urls,
         related_key=related_key,
+        related_ids=related_ids,
+        related_prints=prints,
+        entry_urls={site_entry.id: site_entry.url for site_entry in entries},
+        changed=recently_changed(entries),
     )
 
 
-def _relate(entries: list[SiteEntry], tags: list[Tag], papers: list[PaperRef]) -> None:
-    """Related entries: shared papers count double, shared tags once; nearer dates first.
+def recently_changed(entries: Sequence[SiteEntry]) -> list[int]:
+    """Each file's first entry, for the files git history dates, the most recently
+    changed first (then by name)."""
+    first: dict[str, SiteEntry] = {}
+    for entry in entries:
+        if entry.record.last_changed and (
+            entry.record.source not in first
+            or entry.record.position < first[entry.record.source].record.position
+        ):
+            first[entry.record.source] = entry
+    ordered = sorted(first.values(), key=lambda e: e.record.source)
+    ordered.sort(key=lambda e: e.record.last_changed or "", reverse=True)
+    return [entry.index for entry in ordered]
 
-    Only entries close by date within each tag are compared (RELATED_WINDOW), so a
-    tag on thousands of entries costs no more than a small one.
-    """
-    position: dict[int, int] = {}
-    ordered = sorted(range(len(entries)), key=lambda i: entries[i].sort_key)
-    for rank, index in enumerate(ordered):
-        position[index] = rank
-    scores: list[dict[int, int]] = [{} for _ in entries]
-    for tag in tags:
-        members = sorted(tag.entries, key=position.__getitem__)
-        for offset, index in enumerate(members):
-            score = scores[index]
-            low = max(0, offset - RELATED_WINDOW)
-            for other in members[low : offset + RELATED_WINDOW + 1]:
-                if other != index:
-                    score[other] = score.get(other, 0) + 1
-    for paper in papers:
-        members = paper.entries[:RELATED_PAPER_LIMIT]
-        if len(members) < 2:
-            continue
-        for index in members:
-            score = scores[index]
-            for other in members:
-                if other != index:
-                    score[other] = score.get(other, 0) + 2
-    for index, score in enumerate(scores):
-        if not score:
-            continue
-        here = position[index]
-        best = sorted(score.items(), key=lambda kv: (-kv[1], abs(position[kv[0]] - here), kv[0]))
-        entries[index].related = [other for other, _ in best[:RELATED]]
+
+def _related_ids(
+    prints: dict[str, str],
+    key: str,
+    cache: Sequence[Any] | None,
+    relate: Relate | None,
+) -> dict[str, list[str]]:
+    """Related entries by id: reused from the last build while nothing they depend on
+    changed; after a few entries changed, made again only for them, for the entries
+    that listed them, and for those they now list; else made again for all."""
+    if cache is not None and len(cache) >= 2 and cache[0] == key:
+        return dict(cache[1])
+    if relate is None:
+        return {}
+    if cache is None or len(cache) < 3:
+        return relate(None)
+    previous: dict[str, list[str]] = cache[1]
+    old_prints: dict[str, str] = cache[2]
+    changed = {entry for entry, print_ in prints.items() if old_prints.get(entry) != print_}
+    gone = set(old_prints) - set(prints)
+    redo = changed | {
+        entry
+        for entry, others in previous.items()
+        if entry in prints and not (changed | gone).isdisjoint(others)
+    }
+    if len(redo) > max(RELATED_REDO, len(prints) // 4):
+        return relate(None)
+    found = {entry: others for entry, others in previous.items() if entry in prints}
+    fresh = relate(sorted(redo)) if redo else {}
+    found.update(fresh)
+    near = {other for entry in changed for other in fresh.get(entry, [])} - redo
+    if near:
+        found.update(relate(sorted(near)))
+    return found
 
 
 def heatmap(entries: list[SiteEntry], chronological: list[int]) -> dict[str, Any]:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from tilbook.errors import SourceError
 from tilbook.model import Entry, IndexWarning
-from tilbook.parse.blocks import ENTRY_MARKER
+from tilbook.parse.blocks import COMMENT_MARK, ENTRY_MARKER, without_comments
 from tilbook.reading import note_lines
 from tilbook.render.html import RENDERER_VERSION, entry_body, slugify, without_questions
 from tilbook.store.base import EntryFilter, FileInfo, Store
 
-READER_VERSION = 2
+READER_VERSION = 4
 """Bump when records change shape or content: cached records are then made again."""
 EXCERPT = 240
 SEARCH_TEXT = 300
@@ -44,6 +45,8 @@ class EntryRecord:
     papers: list[tuple[str, str, str | None]]
     """(id, url, title), in the order written."""
     terms: list[tuple[str, str]]
+    note_links: list[tuple[str, str | None]]
+    """Each link to a note: (its destination as written, decoded; the entry it leads to)."""
     folder: str
     """The folder of the entry's file, relative to the notes folder ('' at the top)."""
     markdown: str
@@ -58,6 +61,10 @@ class EntryRecord:
     """Hash of what pages show about the entry besides its body (title, date, tags, …)."""
     relation: str
     """Hash of what related entries and neighbours are computed from."""
+    first_seen: str | None = None
+    """The day the entry's file was first committed (git), not the entry's date."""
+    last_changed: str | None = None
+    """The day of the last commit that changed the entry's file (git)."""
 
 
 @dataclass(slots=True)
@@ -126,6 +133,7 @@ def make_record(
             seen.add(paper.id)
             papers.append((paper.id, paper.url, paper.title))
     terms = [(term.term, term.definition) for term in entry.terms]
+    note_links = [(unquote(link.href), link.entry) for link in entry.note_links if link.href]
     return EntryRecord(
         id=entry.id,
         source=entry.source,
@@ -138,9 +146,10 @@ def make_record(
         tags=list(entry.tags),
         papers=papers,
         terms=terms,
+        note_links=note_links,
         folder=folder,
         markdown=markdown,
-        digest=_hash(folder, markdown),
+        digest=_hash(folder, markdown, note_links),
         slug=slugify(entry.title, limit=60) or entry.id,
         excerpt=shown,
         search_text=excerpt(text, SEARCH_TEXT),
@@ -156,6 +165,8 @@ def make_record(
             papers,
             terms,
             excerpt(text, SEARCH_TEXT),
+            entry.first_seen,
+            entry.last_changed,
         ),
         relation=_hash(
             entry.date,
@@ -164,19 +175,35 @@ def make_record(
             [t.casefold() for t in entry.tags],
             [p[0] for p in papers],
         ),
+        first_seen=entry.first_seen,
+        last_changed=entry.last_changed,
     )
 
 
 def _file_lines(root: Path, source: str, warnings: list[IndexWarning]) -> list[str] | None:
+    """A note's lines as the site shows them: its comments (`%% … %%`) left out."""
     try:
-        return note_lines(root, source)
+        lines = note_lines(root, source)
     except SourceError as error:
         warnings.append(IndexWarning(source, f"{error}; skipped"))
         return None
+    if any(COMMENT_MARK in line for line in lines):
+        lines = without_comments("\n".join(lines)).split("\n")
+    return lines
 
 
-def cache_key(file_hash: str, include_private: bool) -> str:
-    return f"{READER_VERSION}:{RENDERER_VERSION}:{int(include_private)}:{file_hash}"
+def cache_key(file_hash: str, include_private: bool, links: str = "") -> str:
+    """What a file's records depend on: its bytes, and where its links lead now (`links`,
+    see `link_signatures`), which other files decide."""
+    return f"{READER_VERSION}:{RENDERER_VERSION}:{int(include_private)}:{file_hash}{links}"
+
+
+def link_signatures(store: Store) -> dict[str, str]:
+    """Per file with links between notes: a hash of where they lead now."""
+    found: dict[str, list[tuple[int, str | None, str | None]]] = {}
+    for summary, link in store.note_link_rows():
+        found.setdefault(summary.source, []).append((link.line, link.entry, link.source))
+    return {source: ":" + _hash(*targets) for source, targets in found.items()}
 
 
 def _entries_by_source(
@@ -208,7 +235,17 @@ def read_log(
     states = store.file_states()
     files = store.files()
     with_entries = {info.source for info in files if info.entries}
-    wanted = {source: cache_key(states[source].hash, include_private) for source in with_entries}
+    signatures = link_signatures(store)
+    history = store.file_history()  # a commit changes these, not the file's bytes
+    wanted = {
+        source: cache_key(
+            states[source].hash,
+            include_private,
+            signatures.get(source, "")
+            + (":" + _hash(*history[source]) if source in history else ""),
+        )
+        for source in with_entries
+    }
     stale = sorted(source for source, key in wanted.items() if cache.get(source, ("",))[0] != key)
     entries = _entries_by_source(store, stale, everything=len(stale) > 20)
     changed: dict[str, tuple[str, list[EntryRecord]]] = {}

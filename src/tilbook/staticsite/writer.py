@@ -163,6 +163,7 @@ def _record(row: list[Any]) -> EntryRecord:
     record = EntryRecord(*row)
     record.papers = [(paper[0], paper[1], paper[2]) for paper in record.papers]
     record.terms = [(term[0], term[1]) for term in record.terms]
+    record.note_links = [(link[0], link[1]) for link in record.note_links]
     return record
 
 

@@ -221,6 +221,47 @@ MIGRATIONS: list[str] = [
     UPDATE files SET parser_version = 0;
     DELETE FROM meta WHERE key = 'stem_languages'
     """,
+    # 8: links between notes (`[[Note]]`, `[text](other.md)`) and what they can point at.
+    """
+    -- NOTE: one row per link an entry makes to a note, as written (target, heading, block;
+    -- form 'wiki' or 'markdown'). to_entry / to_source are where it leads: they depend on
+    -- every file, so they are filled after each index run (tilbook.indexing), both NULL
+    -- while no note has that name; candidates > 1 when several notes fit the name.
+    CREATE TABLE note_links (
+        entry INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        heading TEXT,
+        block TEXT,
+        text TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        form TEXT NOT NULL,
+        embed INTEGER NOT NULL DEFAULT 0,
+        href TEXT NOT NULL DEFAULT '',
+        to_entry TEXT,
+        to_source TEXT,
+        candidates INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX note_links_by_entry ON note_links(entry);
+    CREATE INDEX note_links_by_target ON note_links(to_entry);
+    -- NOTE: JSON list (tilbook.model.Entry.anchors): the opening heading's text, the
+    -- other headings', block ids as '^id'. Only what a link can name; one row per entry
+    -- that has any, kept apart so the entries' own rows stay as they were.
+    CREATE TABLE entry_anchors (entry INTEGER PRIMARY KEY, anchors TEXT NOT NULL);
+    UPDATE files SET parser_version = 0
+    """,
+    # 9: when each file was first committed and last changed (tilbook.notes.history).
+    """
+    -- NOTE: the file's dates in the notes folder's git history (ISO days), never an
+    -- entry's date. Kept apart from `files`: a commit changes them without changing the
+    -- file's bytes, so the whole table is replaced when HEAD moves (meta 'git_head').
+    -- first_seen is NULL when a shallow clone hides the file's first commit.
+    CREATE TABLE file_history (
+        source TEXT PRIMARY KEY,
+        first_seen TEXT,
+        last_changed TEXT NOT NULL
+    )
+    """,
 ]
 
 

@@ -8,7 +8,10 @@ Three kinds, each switched on or off in `tilbook.toml`:
 - `inline`: written for the purpose, anywhere in an entry, as a `Q: …` line
   followed by an `A: …` line (same or next paragraph or list item; an `A:`
   alone on its line takes the next block, e.g. a code block), as
-  `Q: … A: …` on one line, or as a `front :: back` line.
+  `Q: … A: …` on one line, or as a `front :: back` line; and, in notes with
+  the `cards_sr_tag` tag, in the Obsidian Spaced Repetition plugin's forms
+  (`sr_cards`): `front::back`, `front:::back` (two cards), a paragraph split
+  by a `?` line, `==cloze==` and `{{c1::cloze}}` deletions.
 
 A card's identity is `card_key(source, front)`: its file and its normalised
 front text. Re-indexing, moving the entry within the file or editing the back
@@ -23,7 +26,7 @@ import hashlib
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +40,7 @@ from tilbook.settings import Settings
 from tilbook.store.base import EntryFilter, FileState, Store
 from tilbook.store.reviews import CardContent, ReconcileReport, ReviewStore
 
-CARDS_VERSION = 1
+CARDS_VERSION = 2
 """Bump when card extraction changes: every file's cards are then made again."""
 FILE_KINDS = ("term", "inline")
 """Kinds made from one file's text (answered questions are made from the answers)."""
@@ -70,9 +73,10 @@ def card_key(source: str, front: str) -> str:
 def card_signature(file_hash: str, settings: Settings) -> str:
     """What a file's cards are made from: its bytes, the parser and the card settings."""
     flags = "".join(
-        str(int(bool(settings[name]))) for name in ("cards_from_terms", "cards_from_inline")
+        str(int(bool(settings[name])))
+        for name in ("cards_from_terms", "cards_from_inline", *SR_FORMS)
     )
-    return f"{file_hash}/{PARSER_VERSION}/{CARDS_VERSION}/{flags}"
+    return f"{file_hash}/{PARSER_VERSION}/{CARDS_VERSION}/{flags}/{settings['cards_sr_tag']}"
 
 
 def _utc_now() -> str:
@@ -187,6 +191,131 @@ def inline_cards(blocks: Sequence[Block], lines: Sequence[str]) -> list[tuple[st
     return cards
 
 
+# -- the Spaced Repetition plugin's cards -----------------------------------------------------
+
+SR_FORMS = (
+    "cards_sr_single_line",
+    "cards_sr_reversed",
+    "cards_sr_multiline",
+    "cards_sr_cloze_highlight",
+    "cards_sr_cloze_anki",
+)
+"""The settings that switch each of the plugin's card forms."""
+CLOZE_GAP = "[...]"
+"""What stands for a hidden deletion on a cloze card's front (as the plugin shows it)."""
+_SR_REVERSED = re.compile(r"(?<!:):::(?!:)")
+_SR_SINGLE = re.compile(r"(?<!:)::(?!:)")
+_HIGHLIGHT = re.compile(r"==(?=[^\s=])([^=\n]{1,500}?)(?<=[^\s=])==")
+_ANKI = re.compile(r"\{\{c(\d{1,3})::([^{}\n]{1,500}?)(?:::([^{}\n]{1,200}?))?\}\}")
+_SPLIT_LINES = ("?", "??")
+
+
+def sr_forms(entries: Sequence[Entry], settings: Settings) -> tuple[str, ...]:
+    """The plugin's card forms switched on, if the file is one the plugin reads: a note
+    with the `cards_sr_tag` tag, or a tag below it (`#flashcards/maths`); any note when
+    that setting is empty."""
+    forms = tuple(name for name in SR_FORMS if settings[name])
+    tag = str(settings["cards_sr_tag"]).strip().lstrip("#").casefold()
+    if not forms or not tag:
+        return forms
+    for entry in entries:
+        for name in entry.tags:
+            folded = name.casefold()
+            if folded == tag or folded.startswith(tag + "/"):
+                return forms
+    return ()
+
+
+def _anki_cards(text: str) -> list[tuple[str, str]]:
+    """One card per cloze number: its deletions hidden (or their hint shown), the others
+    shown; the back is the whole text."""
+    back = _ANKI.sub(lambda m: m.group(2), text)
+    cards = []
+    for number in sorted({int(m.group(1)) for m in _ANKI.finditer(text)}):
+
+        def hide(match: re.Match[str], number: int = number) -> str:
+            if int(match.group(1)) != number:
+                return match.group(2)
+            return f"[{match.group(3)}]" if match.group(3) else CLOZE_GAP
+
+        cards.append((_ANKI.sub(hide, text), back))
+    return cards
+
+
+def _highlight_cards(text: str) -> list[tuple[str, str]]:
+    """One card per `==highlight==`: it hidden, the others shown; the back is the text."""
+    back = _HIGHLIGHT.sub(lambda m: m.group(1), text)
+    cards = []
+    found = list(_HIGHLIGHT.finditer(text))
+    for hidden in found:
+        parts: list[str] = []
+        end = 0
+        for match in found:
+            parts.append(text[end : match.start()])
+            parts.append(CLOZE_GAP if match is hidden else match.group(1))
+            end = match.end()
+        parts.append(text[end:])
+        cards.append(("".join(parts), back))
+    return cards
+
+
+def _line_sr_cards(line: _Line, forms: Collection[str]) -> list[tuple[str, str]]:
+    """The cards of one line in the plugin's single-line forms (the first form found)."""
+    prose, text = line.prose, line.text
+    if "cards_sr_reversed" in forms and ":::" in prose and _SR_REVERSED.search(prose):
+        split = _SR_REVERSED.search(text)
+        if split:
+            front, back = text[: split.start()].strip(), text[split.end() :].strip()
+            if front and back:
+                return [(front, back), (back, front)]
+    if "cards_sr_cloze_anki" in forms and "{{c" in prose and _ANKI.search(text):
+        return _anki_cards(text)
+    if (
+        "cards_sr_single_line" in forms
+        and "::" in prose
+        and _SR_SINGLE.search(prose)
+        and not _ANKI.search(text)  # `{{c1::…}}` is a cloze, switched off
+    ):
+        split = _SR_SINGLE.search(text)
+        if split:
+            front, back = text[: split.start()].strip(), text[split.end() :].strip()
+            if front and back:
+                return [(front, back)]
+    if "cards_sr_cloze_highlight" in forms and "==" in prose and _HIGHLIGHT.search(prose):
+        return _highlight_cards(text)
+    return []
+
+
+def sr_cards(
+    blocks: Sequence[Block], lines: Sequence[str], forms: Collection[str]
+) -> list[tuple[str, str, int]]:
+    """`(front, back, line)` of the Spaced Repetition plugin's cards in `blocks` (one
+    entry's), in the `forms` switched on (names from `SR_FORMS`)."""
+    cards: list[tuple[str, str, int]] = []
+    for index, block in enumerate(blocks):
+        if block.kind not in ("para", "item") or block.footnote is not None:
+            continue
+        until = blocks[index + 1].line - 1 if index + 1 < len(blocks) else block.end_line
+        own = _own_lines(block, max(until, block.line), lines)
+        pending: list[_Line] = []  # lines since the last card: a multi-line card's front
+        for position, line in enumerate(own):
+            if "cards_sr_multiline" in forms and line.text.strip() in _SPLIT_LINES and pending:
+                # The plugin's multi-line card: its `?` line parts the front (the lines
+                # above, since the last card) from the back (the rest of the paragraph).
+                front = "\n".join(item.text for item in pending).strip()
+                after = own[position + 1 :]
+                back = "\n".join(item.text for item in after).strip()
+                if front and back:
+                    cards.append((front, back, pending[0].number))
+                    if line.text.strip() == "??":
+                        cards.append((back, front, after[0].number))
+                break
+            made = _line_sr_cards(line, forms)
+            cards.extend((front, back, line.number) for front, back in made)
+            pending = [] if made else [*pending, line]
+    return cards
+
+
 # -- cards of one file ------------------------------------------------------------------------
 
 
@@ -237,14 +366,17 @@ def file_cards(
                         list(entry.tags),
                     )
                 )
-    if settings["cards_from_inline"] and entries:
+    forms = sr_forms(entries, settings)
+    if (settings["cards_from_inline"] or forms) and entries:
         read = _read_text(root, state, settings)
         # Inline cards need the file's blocks; most files have no `::` or `Q:` label at all.
-        if read is not None and ("::" in read[1] or _Q_ANYWHERE.search(read[1])):
+        if read is not None and (forms or "::" in read[1] or _Q_ANYWHERE.search(read[1])):
             lines, text = read
             blocks = parse_blocks(text)
             for entry in entries:
-                for front, back, line in inline_cards(_entry_blocks(blocks, entry), lines):
+                own = _entry_blocks(blocks, entry)
+                written = inline_cards(own, lines) if settings["cards_from_inline"] else []
+                for front, back, line in [*written, *sr_cards(own, lines, forms)]:
                     made.append(
                         CardContent(
                             card_key(source, front),
