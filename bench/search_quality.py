@@ -1,5 +1,8 @@
 """Search quality: do the queries a learner types find the entries they expect?
 
+Queries go through search as `tilbook search` runs it: typos corrected from the
+notes' own words, abbreviations matched to their long forms and back.
+
 Each query is written by hand with the rule for the entries a person would expect it
 to find: a pattern of the word's forms (singular and plural, verb forms, a Korean word
 with or without its particle, a phrase), optionally with a tag the entry must have.
@@ -90,6 +93,43 @@ SAMPLE_LOG = [
     Case("tag:Diffusion ddpm", "tag", r"\bddpm\b", tag="Diffusion"),
     Case("tag:Idea diffusion", "tag", r"\bdiffusion\b", tag="Idea"),
     Case("tag:Code attention", "tag", r"\battention\b", tag="Code"),
+    # Typos: a word the notes do not contain finds the entries with the word meant.
+    Case("attnetion", "typo", r"\battention\b"),
+    Case("tranformer", "typo", r"\btransformers?\b"),
+    Case("gradeint", "typo", r"\bgradients?\b"),
+    Case("difusion", "typo", r"\bdiffusion\b"),
+    Case("sofmax", "typo", r"\bsoftmax\b"),
+    Case("dropuot", "typo", r"\bdropout\b"),
+    Case("schedular", "typo", r"\bschedulers?\b"),
+    Case("eigenvecter", "typo", r"\beigenvectors?\b"),
+    Case("perplexty", "typo", r"\bperplexity\b"),
+    Case("reinforcment", "typo", r"\breinforcement\b"),
+    Case("backpropogation", "typo", r"\bbackpropagation\b"),
+    Case("convolutinal", "typo", r"\bconvolutional\b"),
+    Case(
+        "diffusion guidence",
+        "typo",
+        r"\bguidance\b[\s\S]*\bdiffusion\b|"
+        r"\bdiffusion\b[\s\S]*\bguidance\b",
+    ),
+    # Abbreviations: either name finds the entries that use the other.
+    Case("RLHF", "abbreviation", r"\brlhf\b|reinforcement learning from human feedback"),
+    Case("reinforcement learning", "abbreviation", r"\brl\b|reinforcement learning"),
+    Case("RL", "abbreviation", r"\brl\b|reinforcement learning"),
+    Case("ELBO", "abbreviation", r"\belbo\b|evidence lower bound"),
+    Case("evidence lower bound", "abbreviation", r"\belbo\b|evidence lower bound"),
+    Case("KL", "abbreviation", r"\bkl\b|kullback"),
+    Case("SFT", "abbreviation", r"\bsft\b|supervised fine-?tun"),
+    Case("supervised fine-tuning", "abbreviation", r"\bsft\b|supervised fine-?tun"),
+    Case("VAE", "abbreviation", r"\bvaes?\b|variational auto-?encoders?"),
+    Case("variational autoencoder", "abbreviation", r"\bvaes?\b|variational auto-?encoders?"),
+    Case("proximal policy optimization", "abbreviation", r"\bppo\b|proximal policy optimi"),
+    Case("direct preference optimization", "abbreviation", r"\bdpo\b|direct preference opt"),
+    Case("low-rank adaptation", "abbreviation", r"\blora\b|low-rank adaptation"),
+    Case("MQA", "abbreviation", r"\bmqa\b|multi-query attention"),
+    Case("grouped-query attention", "abbreviation", r"\bgqa\b|grouped-query attention"),
+    Case("CFG", "abbreviation", r"\bcfg\b|classifier-free guidance"),
+    Case("language model", "abbreviation", r"\blms?\b|language models?\b"),
 ]
 
 
@@ -112,7 +152,8 @@ def score(store: Any, cases: list[Case]) -> dict[str, Any]:
     rows = []
     for case in cases:
         expected = _expected(entries, case)
-        got = [hit.entry.id for hit in store.search(parse_query(case.query), limit=K)]
+        found = store.search_with_alternatives(parse_query(case.query), limit=K)
+        got = [hit.entry.id for hit in found.hits]
         if not expected:
             rows.append({"query": case.query, "kind": case.kind, "expected": 0})
             continue

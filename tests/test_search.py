@@ -200,6 +200,9 @@ def test_queries_never_raise(store: Store, query: str) -> None:
     hits = store.search(parse_query(query), limit=100)
     assert isinstance(hits, list)
     assert all(isinstance(hit, SearchHit) for hit in hits)
+    # nor with typos corrected and abbreviations expanded
+    result = store.search_with_alternatives(parse_query(query), limit=100)
+    assert all(isinstance(hit, SearchHit) for hit in result.hits)
 
 
 def test_syntax_words_are_literal(store: Store) -> None:
@@ -422,3 +425,6 @@ def test_search_quality_on_the_sample_log() -> None:
     result = module.run()
     assert result["queries"] >= 40
     assert result["recall_at_10"] >= 0.95, result["by_kind"]
+    for kind in ("typo", "abbreviation"):  # written by hand: at least ten of each
+        assert result["by_kind"][kind]["queries"] >= 10
+        assert result["by_kind"][kind]["recall_at_10"] >= 0.9, result["by_kind"][kind]

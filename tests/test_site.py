@@ -276,6 +276,20 @@ def test_incremental_build_rewrites_only_what_changed(make_log: object) -> None:
     assert "tags/rl/index.html" in third.removed
 
 
+def test_editing_the_oldest_entry_rewrites_no_other_entry_page(make_log: object) -> None:
+    root = make_log({"log.md": JOURNAL, "other.md": "## 2024-01-05\n\n(#RL) PPO clipping.\n"})  # type: ignore[operator]
+    build(root)
+    (root / "other.md").write_text("## 2024-01-05\n\n(#RL) PPO ratio clipping.\n", encoding="utf-8")
+    written = build(root).written
+    entry_pages = {page for page in written if page.count("/") == 4}
+    # The entry itself (a new title, so a new address) and the one page that links to it
+    # as its neighbour; none of the others.
+    assert entry_pages == {
+        "2024/01/05/ppo-ratio-clipping/index.html",
+        "2024/02/10/first-day-the-forward-process/index.html",
+    }
+
+
 def test_clean_rewrites_everything(make_log: object) -> None:
     root = make_log({"log.md": JOURNAL})  # type: ignore[operator]
     first = build(root)
@@ -313,7 +327,8 @@ def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
         assert f"tilbook/staticsite/templates/{template.name}" in names
     for static in (REPO / "src/tilbook/staticsite/static").iterdir():
         assert f"tilbook/staticsite/static/{static.name}" in names
-    assert "tilbook/store/data/function_words.json" in names
+    for data in (REPO / "src/tilbook/store/data").iterdir():
+        assert f"tilbook/store/data/{data.name}" in names  # abbreviations.json too
     for folder in ("webapp/templates", "webapp/static"):
         for shipped in (REPO / "src/tilbook" / folder).iterdir():
             assert f"tilbook/{folder}/{shipped.name}" in names, f"{folder}/{shipped.name}"

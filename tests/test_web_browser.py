@@ -261,6 +261,20 @@ def test_search_as_you_type(tab: Callable[..., Tab], tmp_path: Path) -> None:
     box.fill("attention")
     page.locator("#hits li").first.wait_for()
     assert page.locator("#no-hits").is_hidden()
+    assert page.locator("#search-notice").inner_text().strip() == ""
+
+    # A typo: the results of the closest word, and a line that says so, as you type.
+    box.fill("")
+    box.press_sequentially("attnetion", delay=20)
+    page.wait_for_function(
+        "() => document.querySelector('#search-notice').textContent"
+        ".includes('Showing results for attention (you typed attnetion)')"
+    )
+    assert page.locator("#hits li").count() > 0
+    exact = page.locator("#search-notice a")
+    assert "exact=1" in (exact.get_attribute("href") or "")
+    exact.click()
+    page.locator("#no-hits").wait_for(state="visible")
 
     phone = tab(viewport=PHONE)
     phone.goto("/search?q=attention")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tilbook.model import IndexWarning
 from tilbook.render.html import RENDERER_VERSION
-from tilbook.staticsite.contents import SiteContents, build_contents
+from tilbook.staticsite.contents import RELATED, SiteContents, build_contents
 from tilbook.staticsite.generator import (
     BodyResult,
     MediaResolver,
@@ -98,6 +98,14 @@ class _Job:
 
 
 _JOB: _Job | None = None
+
+
+def _ignore_rule(root: Path) -> Callable[[str, bool], bool]:
+    """What `.tilbookignore` and the `ignore` setting leave out of the site's media."""
+    from tilbook.notes.files import ignore_rule
+    from tilbook.settings import load_settings
+
+    return ignore_rule(root, tuple(load_settings(root)["ignore"]))
 
 
 def _only(body: BodyResult) -> Callable[[int], BodyResult]:
@@ -218,7 +226,11 @@ def _build(
         )
         report.warnings.extend(log.warnings)
         related = None if clean else manifest.state("related")
-        contents = build_contents(log, related_cache=related)
+        contents = build_contents(
+            log,
+            related_cache=related,
+            relate=lambda ids: store.related_all(limit=RELATED, only=ids),
+        )
         page_list = pages(contents, options)
         report.entries = len(contents.entries)
         report.pages = len(page_list)
@@ -291,10 +303,13 @@ def _build(
                 write_file(out, asset.path, asset.data)
                 written.append(asset.path)
                 outputs[asset.path] = asset.fingerprint
-        search_key = search_index_key(contents)
+        from tilbook.settings import load_settings
+
+        extra: dict[str, list[str]] = load_settings(root)["abbreviations"]
+        search_key = search_index_key(contents, extra)
         current.add(SEARCH_INDEX)
         if previous.get(SEARCH_INDEX) != search_key:
-            index_file = search_index(contents)
+            index_file = search_index(contents, extra)
             write_file(out, index_file.path, index_file.data)
             written.append(index_file.path)
             outputs[index_file.path] = search_key
@@ -310,7 +325,10 @@ def _build(
         for key, listed in known_media:
             if key in wanted_keys:
                 media.update(json.loads(listed))
+        ignored = _ignore_rule(root)
         for relative in sorted(media):
+            if ignored(relative, False):
+                continue  # linked from a note, but .tilbookignore keeps it out of the site
             source = root / relative
             try:
                 info = source.stat()
@@ -329,10 +347,8 @@ def _build(
         if related is None or related[0] != contents.related_key:
             state["related"] = (
                 contents.related_key,
-                {
-                    entry.id: [contents.entries[i].id for i in entry.related]
-                    for entry in contents.entries
-                },
+                contents.related_ids,
+                contents.related_prints,
             )
         manifest.save(
             outputs,

@@ -11,7 +11,8 @@ import hashlib
 import json
 import os
 import posixpath
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -21,9 +22,10 @@ from urllib.parse import quote, unquote
 
 from tilbook import __version__
 from tilbook.notes.files import TILBOOK_DIR
-from tilbook.render.html import RENDERER_VERSION, render_markdown
+from tilbook.render.html import NOTE_EMBED, RENDERER_VERSION, render_markdown
 from tilbook.settings import Settings
 from tilbook.staticsite.contents import SiteContents, SiteEntry
+from tilbook.store.abbreviations import abbreviations, builtin_pairs
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -151,7 +153,28 @@ def environment() -> Environment:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        _ENVIRONMENT.globals["link_map"] = link_map
     return _ENVIRONMENT
+
+
+def link_map(
+    title: str,
+    incoming: list[dict[str, Any]],
+    outgoing: list[dict[str, Any]],
+    link: Callable[[str], str],
+) -> Markup:
+    """An entry's link neighbourhood (SVG), its boxes linking with the page's `link`."""
+    from markupsafe import Markup
+
+    from tilbook.render.linkmap import link_map_svg
+
+    return Markup(
+        link_map_svg(
+            title,
+            [(other["title"], link(other["url"])) for other in incoming],
+            [(other["title"], link(other["url"])) for other in outgoing],
+        )
+    )
 
 
 def assets() -> list[Asset]:
@@ -211,6 +234,8 @@ def _entry_context(contents: SiteContents, entry: SiteEntry) -> dict[str, Any]:
         "previous": _lite(entries[entry.previous]) if entry.previous is not None else None,
         "next": _lite(entries[entry.next]) if entry.next is not None else None,
         "related": [_lite(entries[i]) for i in entry.related],
+        "linked_from": [_lite(entries[i]) for i in entry.linked_from],
+        "links_to": [_lite(entries[i]) for i in entry.links_to],
         "dated": record.date is not None,
     }
 
@@ -220,7 +245,10 @@ def _entry_key(contents: SiteContents, entry: SiteEntry) -> str:
     previous = entries[entry.previous].lite_key if entry.previous is not None else "-"
     following = entries[entry.next].lite_key if entry.next is not None else "-"
     related = "\3".join(entries[i].lite_key for i in entry.related)
-    return f"{entry.key}\2{entry.digest}\2{previous}\2{following}\2{related}"
+    linked_from = "\3".join(entries[i].lite_key for i in entry.linked_from)
+    links_to = "\3".join(entries[i].lite_key for i in entry.links_to)
+    linked = f"{linked_from}\4{links_to}"
+    return f"{entry.key}\2{entry.digest}\2{previous}\2{following}\2{related}\2{linked}"
 
 
 def _keys(entries: list[SiteEntry], indexes: list[int]) -> str:
@@ -236,6 +264,7 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
     ]
     top_tags = sorted(tag_counts, key=lambda t: (-t["count"], t["name"].casefold()))[:30]
     recent = contents.newest[: options.recent]
+    changed = contents.changed[: options.recent]
     counts = {
         "entries": len(entries),
         "tags": len(contents.tags),
@@ -256,8 +285,12 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
         Page(
             "index.html",
             "home.html",
-            lambda: {**home, "recent": [entries[i].summary for i in recent]},
-            f"{home!r}\3{_keys(entries, recent)}",
+            lambda: {
+                **home,
+                "recent": [entries[i].summary for i in recent],
+                "changed": [entries[i].summary for i in changed],
+            },
+            f"{home!r}\3{_keys(entries, recent)}\3{_keys(entries, changed)}",
             kind="home",
         )
     )
@@ -396,14 +429,76 @@ def _years(contents: SiteContents) -> list[dict[str, Any]]:
     return [{"year": year, "months": months} for year, months in years.items()]
 
 
-def search_index_key(contents: SiteContents) -> str:
-    """What the search index is made from (it is rebuilt only when this changes)."""
+SEARCH_INDEX_VERSION = 2
+"""The search index's shape (2: with the abbreviations the search expands)."""
+_SITE_WORD = re.compile(r"[^\W_]+")
+
+
+def search_index_key(
+    contents: SiteContents, extra: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """What the search index is made from (it is rebuilt only when this changes): the
+    entries, the `abbreviations` setting (`extra`) and the built-in abbreviations."""
     text = "\2".join(contents.entries[i].key for i in contents.newest)
+    text += f"\3{SEARCH_INDEX_VERSION}\3{sorted((extra or {}).items())!r}\3{builtin_pairs()!r}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def search_index(contents: SiteContents) -> Asset:
-    """The built-in search's index: a JSON document wrapped in a script (so `file://` works)."""
+def site_words(text: str) -> list[str]:
+    """Words as the site's search script splits text (`flatWords` in `search.js`):
+    lower-cased runs of letters and digits."""
+    return _SITE_WORD.findall(text.lower())
+
+
+def search_abbreviations(
+    texts: Iterable[str],
+    glossary: Iterable[tuple[str, str]],
+    extra: Mapping[str, Sequence[str]] | None = None,
+) -> list[list[str]]:
+    """The abbreviations the site's search expands, as `[short, long, …]` groups: the
+    pairs `tilbook search` uses (built-in, the log's `glossary`, the user's `extra`),
+    each kept only when its short or its long form occurs in `texts` (what the site's
+    search looks through), so the index carries no pair the log never mentions."""
+    text = "\n".join(texts).lower()
+    # The words of the texts, from their distinct space-separated pieces (far fewer).
+    known = set(_SITE_WORD.findall(" ".join(set(text.split()))))
+
+    def occurs(name: str) -> bool:
+        """Whether the words of `name` (the last one plural too) follow one another in
+        `text` as whole words, as they do in the script's `padded` text."""
+        words = site_words(name)
+        if not words or not all(word in known for word in words[:-1]):
+            return False
+        if words[-1] not in known and words[-1] + "s" not in known:
+            return False
+        if len(words) == 1:
+            return True
+        phrase = re.compile(r"[\W_]+".join(map(re.escape, words)) + r"s?(?![^\W_])")
+        at = text.find(words[0])
+        while at != -1:
+            if (at == 0 or not _SITE_WORD.match(text, at - 1)) and phrase.match(text, at):
+                return True
+            at = text.find(words[0], at + 1)
+        return False
+
+    found = abbreviations(glossary, extra)
+    groups: list[list[str]] = []
+    for folded, longs in found.longs.items():
+        short = found.written[folded]
+        short_occurs = occurs(short)
+        kept = [long for long in longs if short_occurs or occurs(long)]
+        if kept:
+            groups.append([short, *kept])
+    return groups
+
+
+def search_index(contents: SiteContents, extra: Mapping[str, Sequence[str]] | None = None) -> Asset:
+    """The built-in search's index: a JSON document wrapped in a script (so `file://` works).
+
+    Each entry's title, URL, date, tags and first words, and the abbreviations that apply
+    to this log (`search_abbreviations`; `extra`: the `abbreviations` setting). The script
+    makes the vocabulary for spelling corrections from the entries itself.
+    """
     rows = [
         [
             entry.summary["title"],
@@ -414,7 +509,10 @@ def search_index(contents: SiteContents) -> Asset:
         ]
         for entry in (contents.entries[i] for i in contents.newest)
     ]
-    payload = json.dumps({"v": 1, "entries": rows}, ensure_ascii=False, separators=(",", ":"))
+    glossary = [term for entry in contents.entries for term in entry.record.terms]
+    names = search_abbreviations((f"{r[0]}\n{r[3]}\n{r[4]}" for r in rows), glossary, extra)
+    data = {"v": SEARCH_INDEX_VERSION, "entries": rows, "abbreviations": names}
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # `</` never appears inside the script (no way to close it early).
     payload = payload.replace("</", "<\\/")
     return Asset("assets/search-index.js", f"tilbookSearchIndex({payload});\n".encode())
@@ -475,7 +573,18 @@ def render_body(entry: SiteEntry, resolver: MediaResolver, toc_min: int) -> Body
     missing: list[str] = []
     folder = entry.record.folder
 
+    notes = dict(entry.record.note_links)
+
     def local_url(url: str, image: bool) -> str | None:
+        written = unquote(url)
+        if written in notes:
+            # A link to a note leads to the entry it resolved to, else nowhere.
+            target = resolver.contents.entry_urls.get(notes[written] or "")
+            if target is None:
+                missing.append(url)
+                return None
+            page = ROOT_MARK + quote(target) + ("" if resolver.pretty else "index.html")
+            return NOTE_EMBED + page if image else page
         found = resolver.resolve(folder, url, image, media)
         if found is None:
             missing.append(url)

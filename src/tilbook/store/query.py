@@ -18,7 +18,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from tilbook.errors import DateInputError
-from tilbook.parse.dates import user_date
 
 MAX_TERMS = 32
 
@@ -87,6 +86,8 @@ class Query:
 def _filter_date(value: str, *, end: bool) -> str | None:
     """A `since:`/`until:` value as the first (or last) day it covers; None when it is
     not a date (then the words are searched as typed)."""
+    from tilbook.parse.dates import user_date  # dozens of patterns: only when asked for
+
     try:
         return user_date(value, end=end).isoformat()
     except DateInputError:

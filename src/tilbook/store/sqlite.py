@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import astuple
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from tilbook.model import (
     Footnote,
     IndexWarning,
     Link,
+    NoteLink,
     Paper,
     ParsedFile,
     Question,
@@ -32,18 +33,33 @@ from tilbook.model import (
     Todo,
 )
 from tilbook.notes.files import STATE_DIR
+from tilbook.store import sqlite_links
+from tilbook.store.abbreviations import Abbreviations, abbreviations
+from tilbook.store.alternatives import corrected_text, plan, typed_text
 from tilbook.store.base import (
+    Alternative,
     EntryDate,
     EntryFilter,
     EntrySummary,
     FileInfo,
     FileState,
+    RelatedEntry,
     SearchHit,
+    SearchResult,
     TagCount,
 )
 from tilbook.store.migrations import migrate, rollback
 from tilbook.store.query import Query, cjk_grams, has_cjk, make_snippet, split_scripts
 from tilbook.store.query import Term as QueryTerm
+from tilbook.store.related import (
+    CANDIDATES,
+    LINK_WEIGHT,
+    PAPER_WEIGHT,
+    distinctive_words,
+    most_entries,
+    word_counts,
+)
+from tilbook.store.rows import EntryRows, entry_rows
 from tilbook.store.sqlite_state import (
     ADOPTED_META,
     SIGNATURE_META,
@@ -66,10 +82,8 @@ from tilbook.store.state import (
 from tilbook.store.stemming import (
     DEFAULT_LANGUAGE,
     korean_forms,
-    languages_of,
     phrase_stems,
     query_stems,
-    stems_text,
 )
 
 _WORD_COLUMNS = "{title body tags}"
@@ -393,7 +407,16 @@ class SQLiteStore:
         if not rows:
             return
         placeholders = ",".join("?" * len(rows))
-        for table in ("entry_tags", "links", "papers", "todos", "questions", "terms"):
+        for table in (
+            "entry_tags",
+            "links",
+            "papers",
+            "todos",
+            "questions",
+            "terms",
+            "note_links",
+            "entry_anchors",
+        ):
             self.db.execute(f"DELETE FROM {table} WHERE entry IN ({placeholders})", rows)
         self.db.execute(f"DELETE FROM entries_fts WHERE rowid IN ({placeholders})", rows)
         self.db.execute("DELETE FROM entries WHERE file_id = ?", (file_id,))
@@ -454,7 +477,15 @@ class SQLiteStore:
         ).fetchone()
         return int(row[0])
 
-    def replace_file(self, state: FileState, parsed: ParsedFile, encoding: str) -> None:
+    def replace_file(
+        self,
+        state: FileState,
+        parsed: ParsedFile,
+        encoding: str,
+        rows: EntryRows | None = None,
+    ) -> None:
+        """`rows`, when given, are `entry_rows(parsed.entries)` made beforehand (in a
+        worker process)."""
         self._begin()
         existing = self.db.execute(
             "SELECT id FROM files WHERE source = ?", (state.source,)
@@ -474,90 +505,44 @@ class SQLiteStore:
             confidence=parsed.confidence,
             doubts=parsed.doubts,
         )
-        self._insert_entries(file_id, parsed.entries)
+        if rows is None:
+            self._insert_entries(file_id, parsed.entries)
+        else:
+            self._insert_rows(file_id, rows)
+        sqlite_links.insert(self.db, file_id, parsed.entries)
 
     def _insert_entries(self, file_id: int, entries: list[Entry]) -> None:
+        self._insert_rows(file_id, entry_rows(entries))
+
+    def _insert_rows(self, file_id: int, rows: EntryRows) -> None:
+        """Insert one file's rows, each table with one `executemany`: the entries get the
+        rowids after the highest in use (as SQLite would give them one by one)."""
         db = self.db
-        tags: list[tuple[Any, ...]] = []
-        links: list[tuple[Any, ...]] = []
-        papers: list[tuple[Any, ...]] = []
-        todos: list[tuple[Any, ...]] = []
-        questions: list[tuple[Any, ...]] = []
-        terms: list[tuple[Any, ...]] = []
-        fts: list[tuple[Any, ...]] = []
-        for position, entry in enumerate(entries):
-            cursor = db.execute(
-                """
-                INSERT INTO entries(id, file_id, position, line, end_line, layout, date, title,
-                                    category, has_math, code_languages, footnotes, spans, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    entry.id,
-                    file_id,
-                    position,
-                    entry.line,
-                    entry.end_line,
-                    entry.layout,
-                    entry.date,
-                    entry.title,
-                    entry.category,
-                    int(entry.has_math),
-                    json.dumps(entry.code_languages),
-                    json.dumps(
-                        [[n.label, n.text, n.line, n.end_line] for n in entry.footnotes],
-                        ensure_ascii=False,
-                    ),
-                    json.dumps([astuple(span) for span in entry.spans], ensure_ascii=False),
-                    entry.body,
-                ),
-            )
-            rowid = cursor.lastrowid
-            tags.extend((rowid, i, tag, tag.casefold()) for i, tag in enumerate(entry.tags))
-            links.extend(
-                (rowid, i, link.url, link.text, link.kind, link.line)
-                for i, link in enumerate(entry.links)
-            )
-            papers.extend(
-                (rowid, i, paper.id, paper.url, paper.title, paper.line)
-                for i, paper in enumerate(entry.papers)
-            )
-            todos.extend(
-                (rowid, i, todo.text, int(todo.done), todo.line, todo.end_line)
-                for i, todo in enumerate(entry.todos)
-            )
-            questions.extend(
-                (rowid, i, question.text, question.line, question.end_line, int(question.inline))
-                for i, question in enumerate(entry.questions)
-            )
-            terms.extend(
-                (rowid, i, term.term, term.definition, term.line)
-                for i, term in enumerate(entry.terms)
-            )
-            tag_text = " ".join([*entry.tags, *([entry.category] if entry.category else [])])
-            everything = f"{entry.title}\n{tag_text}\n{entry.body}"
-            languages = languages_of(everything)
-            self._stem_languages_seen.update(languages)
-            fts.append(
-                (
-                    rowid,
-                    split_scripts(entry.title),
-                    split_scripts(entry.body),
-                    split_scripts(tag_text),
-                    cjk_grams(everything) if has_cjk(everything) else "",
-                    stems_text(everything, languages),
-                )
-            )
-        db.executemany("INSERT INTO entry_tags VALUES (?, ?, ?, ?)", tags)
-        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?)", links)
-        db.executemany("INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?)", papers)
-        db.executemany("INSERT INTO todos VALUES (?, ?, ?, ?, ?, ?)", todos)
-        db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?)", questions)
-        db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", terms)
+        if not rows.entries:
+            return
+        last = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM entries").fetchone()[0]
+        base = int(last) + 1
+
+        def numbered(found: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+            return ((base + row[0], *row[1:]) for row in found)
+
+        db.executemany(
+            "INSERT INTO entries(rowid, id, file_id, position, line, end_line, layout, date, "
+            "title, category, has_math, code_languages, footnotes, spans, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((base + row[0], row[1], file_id, row[0], *row[2:]) for row in rows.entries),
+        )
+        self._stem_languages_seen.update(rows.languages)
+        db.executemany("INSERT INTO entry_tags VALUES (?, ?, ?, ?)", numbered(rows.tags))
+        db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?)", numbered(rows.links))
+        db.executemany("INSERT INTO papers VALUES (?, ?, ?, ?, ?, ?)", numbered(rows.papers))
+        db.executemany("INSERT INTO todos VALUES (?, ?, ?, ?, ?, ?)", numbered(rows.todos))
+        db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?)", numbered(rows.questions))
+        db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?)", numbered(rows.terms))
         db.executemany(
             "INSERT INTO entries_fts(rowid, title, body, tags, cjk, stems) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            fts,
+            numbered(rows.fts),
         )
 
     def record_unreadable(self, state: FileState, warnings: list[IndexWarning]) -> None:
@@ -597,8 +582,10 @@ class SQLiteStore:
     # -- reading -------------------------------------------------------------------------
 
     _SUMMARY = """
-        SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout
+        SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout,
+               h.first_seen, h.last_changed
         FROM entries e JOIN files f ON f.id = e.file_id
+        LEFT JOIN file_history h ON h.source = f.source
     """
     _ORDER = " ORDER BY e.date IS NULL, e.date DESC, f.source, e.position"
 
@@ -618,7 +605,9 @@ class SQLiteStore:
     def _summaries(self, rows: list[tuple[Any, ...]]) -> list[EntrySummary]:
         tags = self._tags_for([row[0] for row in rows])
         return [
-            EntrySummary(row[1], row[2], row[3], row[4], row[5], row[6], row[7], tags[row[0]])
+            EntrySummary(
+                row[1], row[2], row[3], row[4], row[5], row[6], row[7], tags[row[0]], *row[8:10]
+            )
             for row in rows
         ]
 
@@ -638,6 +627,15 @@ class SQLiteStore:
             if value:
                 clauses.append(clause)
                 params.append(value)
+        if filters.links_to:
+            clauses.append("e.rowid IN (SELECT entry FROM note_links WHERE to_entry = ?)")
+            params.append(filters.links_to)
+        if filters.linked_from:
+            clauses.append(
+                "e.id IN (SELECT l.to_entry FROM note_links l JOIN entries src "
+                "ON src.rowid = l.entry WHERE src.id = ?)"
+            )
+            params.append(filters.linked_from)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def entries(self, filters: EntryFilter) -> list[EntrySummary]:
@@ -674,6 +672,12 @@ class SQLiteStore:
                 return []  # only punctuation: nothing can match
             summaries = self.entries(EntryFilter(**{**_filter_dict(filters), "limit": limit}))
             return [SearchHit(s, 0.0, make_snippet(self._body(s.id), [])) for s in summaries]
+        return self._ranked(expression, filters, query.words, limit)
+
+    def _ranked(
+        self, expression: str, filters: EntryFilter, words: list[str], limit: int
+    ) -> list[SearchHit]:
+        """The best `limit` matches of an FTS5 expression, by BM25, with snippets."""
         conditions, params = self._rowid_filter_sql(filters)
         # NOTE: every match is ranked (BM25), inside the FTS table, and only the winners
         # are joined to their entries.
@@ -696,11 +700,286 @@ class SQLiteStore:
             # and the user hears of it rather than seeing "no matches".
             raise index_error(self.path, error) from error
         summaries = self._summaries([row[:8] for row in rows])
-        words = query.words
         return [
             SearchHit(summary, -float(row[8]), make_snippet(row[9], words))
             for summary, row in zip(summaries, rows, strict=True)
         ]
+
+    # -- typos and abbreviations (tilbook.store.alternatives) ------------------------------
+
+    _vocabulary_cache: tuple[tuple[int, int], dict[str, list[tuple[str, int]]]] | None = None
+    _abbreviations_cache: tuple[tuple[int, int, str], Abbreviations] | None = None
+
+    def _version(self) -> tuple[int, int]:
+        """Changes whenever the index does (another connection's commit or this one's)."""
+        row = self.db.execute("PRAGMA data_version").fetchone()
+        return int(row[0]), self.db.total_changes
+
+    def _vocabulary_table(self) -> str:
+        # NOTE: an fts5vocab table in the temp schema, made on demand: no migration, and
+        # it reads the full-text index itself, so it is never out of date.
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.entries_vocab "
+            "USING fts5vocab(main, entries_fts, 'col')"
+        )
+        return "temp.entries_vocab"
+
+    def word_entries(self, word: str) -> int:
+        row = self.db.execute(
+            f"SELECT max(doc) FROM {self._vocabulary_table()} "
+            "WHERE term = ? AND col IN ('title', 'body', 'tags')",
+            (word,),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def term_entries(self, term: QueryTerm, at_most: int) -> int:
+        match = _term_match(term, self.stem_languages())
+        if match is None:
+            return 0
+        row = self.db.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
+            "LIMIT ?)",
+            (match, at_most),
+        ).fetchone()
+        return int(row[0])
+
+    def vocabulary(self, starting: str = "") -> list[tuple[str, int]]:
+        version = self._version()
+        if self._vocabulary_cache is None or self._vocabulary_cache[0] != version:
+            self._vocabulary_cache = (version, {})
+        cached = self._vocabulary_cache[1]
+        if starting not in cached:
+            # NOTE: a range on `term` is read from the index's own term order, not scanned.
+            rows = self.db.execute(
+                f"SELECT term, max(doc) FROM {self._vocabulary_table()} "
+                "WHERE term >= ? AND term < ? AND col IN ('title', 'body', 'tags') GROUP BY term",
+                (starting, starting + "\U0010ffff" if starting else "\U0010ffff"),
+            ).fetchall()
+            cached[starting] = [(str(t), int(n)) for t, n in rows if str(t).isalpha()]
+        return cached[starting]
+
+    def glossary(self) -> list[tuple[str, str]]:
+        return [
+            (str(term), str(definition))
+            for term, definition in self.db.execute("SELECT DISTINCT term, definition FROM terms")
+        ]
+
+    def _abbreviations(self, extra: Mapping[str, Sequence[str]] | None) -> Abbreviations:
+        key = (*self._version(), repr(sorted((extra or {}).items())))
+        if self._abbreviations_cache is None or self._abbreviations_cache[0] != key:
+            self._abbreviations_cache = (key, abbreviations(self.glossary(), extra))
+        return self._abbreviations_cache[1]
+
+    def search_with_alternatives(
+        self,
+        query: Query,
+        *,
+        limit: int = 20,
+        abbreviations: Mapping[str, Sequence[str]] | None = None,
+    ) -> SearchResult:
+        slots = plan(query, self, known=self._abbreviations(abbreviations)) if query.terms else []
+        if not slots:
+            return SearchResult(self.search(query, limit=limit))
+        languages = self.stem_languages()
+        starts = {slot.start: slot for slot in slots}
+        typed_parts: list[str] = []
+        every_part: list[str] = []
+        index = 0
+        while index < len(query.terms):
+            slot = starts.get(index)
+            terms = query.terms[index : slot.end] if slot else [query.terms[index]]
+            typed = [match for match in (_term_match(t, languages) for t in terms) if match]
+            typed_match = " AND ".join(f"({match})" for match in typed) if typed else None
+            index += len(terms)
+            if slot is None:
+                if typed_match:
+                    typed_parts.append(typed_match)
+                    every_part.append(typed_match)
+                continue
+            others = [match for match in (_term_match(t, languages) for t in slot.terms) if match]
+            if slot.replaces:
+                typed_match = others[0] if others else typed_match
+            choices = [typed_match] if typed_match and not slot.replaces else []
+            choices += others
+            if typed_match:
+                typed_parts.append(typed_match)
+            if choices:
+                every_part.append(" OR ".join(f"({choice})" for choice in choices))
+        filters = EntryFilter(tags=query.tags, since=query.since, until=query.until)
+        names = [name for slot in slots for name in slot.names]
+        words = [*query.words, *(word for name in names for word in name.split())]
+        corrections = [slot.names[0] for slot in slots if slot.replaces]
+        hits = self._ranked(" AND ".join(f"({p})" for p in typed_parts), filters, words, limit)
+        for hit in hits:
+            hit.found_through = list(corrections)
+        if len(hits) < limit and every_part:
+            seen = {hit.entry.id for hit in hits}
+            expression = " AND ".join(f"({part})" for part in every_part)
+            for hit in self._ranked(expression, filters, words, limit + len(hits)):
+                if hit.entry.id in seen or len(hits) >= limit:
+                    continue
+                text = f"{hit.entry.title}\n{self._body(hit.entry.id)}".casefold()
+                hit.found_through = [
+                    name for name in dict.fromkeys(names) if name.casefold() in text
+                ] or list(dict.fromkeys(names))
+                hits.append(hit)
+        return SearchResult(
+            hits,
+            [Alternative(s.typed, s.names, s.kind, s.replaces) for s in slots],
+            corrected_text(query, slots),
+            typed_text(query) if corrections else None,
+        )
+
+    # -- related entries (tilbook.store.related) ------------------------------------------
+
+    def related(self, id_or_prefix: str, *, limit: int = 5) -> list[RelatedEntry]:
+        rowid = self.resolve_id(id_or_prefix)
+        total = self.counts()["entries"]
+        title, body = self.db.execute(
+            "SELECT title, body FROM entries WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        counts = word_counts(f"{title}\n{title}\n{body}")
+        entries_with = _WordEntries(self.word_entries)
+        shares = self._shares(
+            "SELECT DISTINCT paper_id, entry FROM papers WHERE paper_id IN "
+            "(SELECT paper_id FROM papers WHERE entry = ?)",
+            "SELECT DISTINCT url, entry FROM links WHERE url IN "
+            "(SELECT url FROM links WHERE entry = ? AND kind != 'image') "
+            "AND url NOT IN (SELECT url FROM papers)",
+            [rowid],
+            total,
+        )
+        tags = self._distinctive_tags("t.entry = ?", [rowid], total)
+        ids = dict(self.db.execute("SELECT rowid, id FROM entries").fetchall())
+        scored, words = self._related_scores(
+            rowid, counts, entries_with, total, tags.get(rowid, []), shares, ids, limit
+        )
+        if not scored:
+            return []
+        listed = ",".join(str(other) for other, _, _ in scored)
+        rows = self.db.execute(self._SUMMARY + f" WHERE e.rowid IN ({listed})").fetchall()
+        summaries = dict(zip([row[0] for row in rows], self._summaries(rows), strict=True))
+        texts = dict(
+            self.db.execute(
+                f"SELECT rowid, title || ' ' || body FROM entries WHERE rowid IN ({listed})"
+            ).fetchall()
+        )
+        own_tags = {tag.casefold() for tag in self._tags_for([rowid])[rowid]}
+        found: list[RelatedEntry] = []
+        for other, score, shared in scored:
+            theirs = word_counts(texts[other])
+            summary = summaries[other]
+            both = ["#" + tag for tag in summary.tags if tag.casefold() in own_tags]
+            common = [word for word in words if word in theirs]
+            found.append(RelatedEntry(summary, score, [*shared, *both, *common]))
+        return found
+
+    def related_all(
+        self, *, limit: int = 5, only: Collection[str] | None = None
+    ) -> dict[str, list[str]]:
+        total = self.counts()["entries"]
+        shares = self._shares(
+            "SELECT DISTINCT paper_id, entry FROM papers",
+            "SELECT DISTINCT url, entry FROM links WHERE kind != 'image' "
+            "AND url NOT IN (SELECT url FROM papers)",
+            [],
+            total,
+        )
+        tags = self._distinctive_tags("1", [], total)
+        ids = dict(self.db.execute("SELECT rowid, id FROM entries").fetchall())
+        if only is None:
+            rows = self.db.execute("SELECT rowid, id, title, body FROM entries").fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT rowid, id, title, body FROM entries "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(only)),),
+            ).fetchall()
+        # NOTE: one entry looks its words up; more read the whole vocabulary once.
+        entries_with: Mapping[str, int] = (
+            _WordEntries(self.word_entries) if len(rows) == 1 else dict(self.vocabulary())
+        )
+        found: dict[str, list[str]] = {}
+        for rowid, entry_id, title, body in rows:
+            counts = word_counts(f"{title}\n{title}\n{body}")
+            scored, _ = self._related_scores(
+                rowid, counts, entries_with, total, tags.get(rowid, []), shares, ids, limit
+            )
+            found[entry_id] = [ids[other] for other, _, _ in scored]
+        return found
+
+    def _distinctive_tags(self, where: str, params: list[Any], total: int) -> dict[int, list[str]]:
+        """The tags of entries (those `where` picks) that few entries have, by entry.
+
+        Like words, only tags few entries have tell entries apart (and a tag on thousands
+        of entries would make BM25 weigh thousands of candidates)."""
+        found: dict[int, list[str]] = defaultdict(list)
+        for entry, tag in self.db.execute(
+            "WITH counted AS (SELECT tag_key, COUNT(*) AS n FROM entry_tags GROUP BY tag_key) "
+            "SELECT t.entry, t.tag FROM entry_tags t JOIN counted c ON c.tag_key = t.tag_key "
+            f"WHERE {where} AND c.n <= ? ORDER BY t.entry, t.position",
+            [*params, most_entries(total)],
+        ):
+            found[int(entry)].append(str(tag))
+        return found
+
+    def _shares(
+        self, papers_sql: str, links_sql: str, params: list[Any], total: int
+    ) -> list[tuple[float, dict[str, list[int]], dict[int, list[str]]]]:
+        """For papers, then other links: (weight, key → entries, entry → keys); like
+        words, only those few entries mention."""
+        found = []
+        for weight, sql in ((PAPER_WEIGHT, papers_sql), (LINK_WEIGHT, links_sql)):
+            members: dict[str, list[int]] = defaultdict(list)
+            for key, entry in self.db.execute(sql, params):
+                members[key].append(entry)
+            owned: dict[int, list[str]] = defaultdict(list)
+            for key, entries in list(members.items()):
+                if len(entries) > most_entries(total):
+                    del members[key]
+                    continue
+                for entry in entries:
+                    owned[entry].append(key)
+            found.append((weight, members, owned))
+        return found
+
+    def _related_scores(
+        self,
+        rowid: int,
+        counts: Mapping[str, int],
+        entries_with: Mapping[str, int],
+        total: int,
+        tags: list[str],
+        shares: list[tuple[float, dict[str, list[int]], dict[int, list[str]]]],
+        ids: Mapping[int, str],
+        limit: int,
+    ) -> tuple[list[tuple[int, float, list[str]]], list[str]]:
+        """The `limit` entries most like entry `rowid`, best first (equal scores by entry
+        id, which stays when the index is made again), as (rowid, score, papers and links
+        both have); and the entry's distinctive words."""
+        words = distinctive_words(counts, entries_with, total)
+        parts = [f"{_WORD_COLUMNS} : {_fts_string(word)}" for word in words]
+        parts += [f"tags : {_fts_string(tag)}" for tag in tags if _has_word_char(tag)]
+        scores: dict[int, float] = {}
+        if parts:
+            # NOTE: the same BM25 as search, over the entry's distinctive words and tags,
+            # scaled so that the best match scores 1.
+            rows = self.db.execute(
+                f"SELECT rowid, {_BM25} AS score FROM entries_fts "
+                "WHERE entries_fts MATCH ? AND rowid != ? ORDER BY score LIMIT ?",
+                (" OR ".join(parts), rowid, CANDIDATES),
+            ).fetchall()
+            best = max((-float(score) for _, score in rows), default=0.0) or 1.0
+            scores = {int(other): -float(score) / best for other, score in rows}
+        shared: dict[int, list[str]] = defaultdict(list)
+        for weight, members, owned in shares:
+            for key in owned.get(rowid, []):
+                for other in members[key]:
+                    if other != rowid:
+                        scores[other] = scores.get(other, 0.0) + weight
+                        shared[other].append(key)
+        best_first = heapq.nsmallest(limit, scores.items(), key=lambda p: (-p[1], ids[p[0]]))
+        return [(other, score, shared[other]) for other, score in best_first], words
 
     def _body(self, entry_id: str) -> str:
         row = self.db.execute("SELECT body FROM entries WHERE id = ?", (entry_id,)).fetchone()
@@ -737,8 +1016,10 @@ class SQLiteStore:
     def _load_entries(self, where: str, params: list[Any]) -> list[Entry]:
         rows = self.db.execute(
             "SELECT e.rowid, e.id, f.source, e.line, e.end_line, e.layout, e.date, e.title, "
-            "e.category, e.has_math, e.code_languages, e.footnotes, e.body, e.spans "
-            f"FROM entries e JOIN files f ON f.id = e.file_id WHERE {where} "
+            "e.category, e.has_math, e.code_languages, e.footnotes, e.body, e.spans, "
+            "h.first_seen, h.last_changed "
+            "FROM entries e JOIN files f ON f.id = e.file_id "
+            f"LEFT JOIN file_history h ON h.source = f.source WHERE {where} "
             "ORDER BY f.source, e.position",
             params,
         ).fetchall()
@@ -760,6 +1041,8 @@ class SQLiteStore:
                 footnotes=[Footnote(*note) for note in json.loads(row[11])],
                 body=row[12],
                 spans=[Span(*span) for span in json.loads(row[13])],
+                first_seen=row[14],
+                last_changed=row[15],
             )
         scope = "1" if where == "1" else f"entry IN ({','.join(str(r) for r in by_row)})"
         for rowid, tag in self.db.execute(
@@ -790,7 +1073,48 @@ class SQLiteStore:
             "ORDER BY entry, position"
         ):
             by_row[rowid].terms.append(Term(*values))
+        sqlite_links.load(self.db, scope, by_row)
         return list(by_row.values())
+
+    # -- links between notes ----------------------------------------------------------------
+
+    def resolve_note_links(self, changed: Sequence[str] | None = None) -> int:
+        self._begin()
+        return sqlite_links.resolve(self.db, changed)
+
+    def note_link_rows(
+        self,
+        *,
+        from_entry: str | None = None,
+        to_entry: str | None = None,
+        source: str | None = None,
+        unresolved: bool = False,
+    ) -> list[tuple[EntrySummary, NoteLink]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for clause, value in (
+            ("e.id = ?", from_entry),
+            ("l.to_entry = ?", to_entry),
+            ("f.source = ?", source),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        if unresolved:
+            clauses.append("l.to_source IS NULL")
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.db.execute(
+            "SELECT e.rowid, e.id, f.source, e.line, e.date, e.title, e.category, e.layout, "
+            f"{sqlite_links.SELECT_LINK} FROM note_links l JOIN entries e ON e.rowid = l.entry "
+            f"JOIN files f ON f.id = e.file_id{where} "
+            "ORDER BY f.source, e.position, l.position",
+            params,
+        ).fetchall()
+        summaries = self._summaries([row[:8] for row in rows])
+        return [
+            (summary, sqlite_links.link_of(row[8:]))
+            for summary, row in zip(summaries, rows, strict=True)
+        ]
 
     # -- questions and answers ------------------------------------------------------------
 
@@ -873,6 +1197,22 @@ class SQLiteStore:
             )
             for row in rows
         ]
+
+    def replace_file_history(self, dates: Mapping[str, tuple[str | None, str]]) -> None:
+        self._begin()
+        self.db.execute("DELETE FROM file_history")
+        self.db.executemany(
+            "INSERT INTO file_history(source, first_seen, last_changed) VALUES (?, ?, ?)",
+            [(source, first, last) for source, (first, last) in dates.items()],
+        )
+
+    def file_history(self) -> dict[str, tuple[str | None, str]]:
+        return {
+            source: (first, last)
+            for source, first, last in self.db.execute(
+                "SELECT source, first_seen, last_changed FROM file_history"
+            )
+        }
 
     def counts(self) -> dict[str, int]:
         row = self.db.execute(
@@ -990,6 +1330,21 @@ class SQLiteStore:
         ]
 
 
+class _WordEntries(dict[str, int]):
+    """Words → how many entries contain them, asked of the index on first use."""
+
+    def __init__(self, ask: Callable[[str], int]) -> None:
+        super().__init__()
+        self.ask = ask
+
+    def __missing__(self, word: str) -> int:
+        self[word] = found = self.ask(word)
+        return found
+
+    def get(self, word: str, default: int | None = None) -> int:  # type: ignore[override]
+        return self[word]
+
+
 def _filter_dict(filters: EntryFilter) -> dict[str, Any]:
     return {
         "tags": filters.tags,
@@ -998,4 +1353,6 @@ def _filter_dict(filters: EntryFilter) -> dict[str, Any]:
         "source": filters.source,
         "layout": filters.layout,
         "category": filters.category,
+        "links_to": filters.links_to,
+        "linked_from": filters.linked_from,
     }

@@ -46,6 +46,18 @@ def function_words() -> dict[str, str]:
 
 
 @cache
+def every_function_word() -> frozenset[str]:
+    """Every function word of every language ("what", "also", "alle"): words that say
+    nothing about what an entry is about."""
+    data = json.loads(
+        resources.files("tilbook.store").joinpath("data/function_words.json").read_text("utf-8")
+    )
+    return frozenset(
+        word for language, words in data.items() if not language.startswith("_") for word in words
+    )
+
+
+@cache
 def _stemmer(language: str) -> Any:
     import Stemmer  # type: ignore[import-not-found]
 
@@ -76,7 +88,9 @@ def stems_text(text: str, languages: Iterable[str] | None = None) -> str:
     """The stems of the words of `text` in order, for the index's stems column: one run
     per language, so that a phrase of stems matches as the words stood."""
     lowered = text.casefold()
-    words = [word for word in _WORD.findall(lowered) if not CJK_RUN.search(word)]
+    words = _WORD.findall(lowered)
+    if CJK_RUN.search(lowered):  # most text has no CJK: no word to drop then
+        words = [word for word in words if not CJK_RUN.search(word)]
     if not words:
         return ""
     runs = []

@@ -227,18 +227,41 @@ def _redirect(url: str) -> RedirectResponse:
 # -- search ------------------------------------------------------------------------------------
 
 
-def _search(state: LogState, text: str, limit: int) -> list[dict[str, Any]]:
+def _search(state: LogState, text: str, limit: int, exact: bool = False) -> dict[str, Any]:
+    """The search's result as plain data: hits, and the words corrected or added."""
+    from tilbook.settings import load_settings
+    from tilbook.store.base import SearchResult, Store
     from tilbook.store.query import parse_query
 
     if not text.strip():
-        return []
-    return [hit.to_dict() for hit in state.store().search(parse_query(text[:2000]), limit=limit)]
+        return SearchResult([]).to_dict()
+    query = parse_query(text[:2000])
+    store: Store = state.store()
+    if exact:
+        return SearchResult(store.search(query, limit=limit)).to_dict()
+    pairs: dict[str, list[str]] = load_settings(state.root)["abbreviations"]
+    return store.search_with_alternatives(query, limit=limit, abbreviations=pairs).to_dict()
+
+
+def _exact(request: Request) -> bool:
+    return request.query_params.get("exact", "") not in ("", "0")
 
 
 async def search_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     text = request.query_params.get("q", "")
-    hits = _search(state, text, 50)
-    return render(request, state, csrf, "app_search.html", title="Search", q=text, hits=hits)
+    exact = _exact(request)
+    result = _search(state, text, 50, exact)
+    return render(
+        request,
+        state,
+        csrf,
+        "app_search.html",
+        title="Search",
+        q=text,
+        exact=exact,
+        hits=result["hits"],
+        result=result,
+    )
 
 
 async def search_api(request: Request, state: LogState, csrf: Csrf) -> Response:
@@ -247,7 +270,7 @@ async def search_api(request: Request, state: LogState, csrf: Csrf) -> Response:
         limit = max(1, min(int(request.query_params.get("limit", "20")), 100))
     except ValueError:
         limit = 20
-    return JSONResponse({"q": text, "hits": _search(state, text, limit)})
+    return JSONResponse({"q": text, **_search(state, text, limit, _exact(request))})
 
 
 # -- entries, editing ----------------------------------------------------------------------------

@@ -24,10 +24,39 @@
       const data = await response.json();
       history.replaceState(null, "", "/search?q=" + encodeURIComponent(q));
       list.replaceChildren(...data.hits.map(renderHit));
+      const notice = document.getElementById("search-notice");
+      if (notice) notice.replaceChildren(...renderNotice(q, data));
       const none = document.getElementById("no-hits");
       if (none) none.hidden = data.hits.length > 0 || !q;
     }, 120);
     search.addEventListener("input", run);
+  }
+
+  // "Showing results for …" and other names searched, as the page itself shows them.
+  function renderNotice(q, data) {
+    const exactLink = (words) => {
+      const link = document.createElement("a");
+      link.href = "/search?q=" + encodeURIComponent(q) + "&exact=1";
+      link.append(...words);
+      return link;
+    };
+    const em = (text) => { const e = document.createElement("em"); e.textContent = text; return e; };
+    const lines = [];
+    if (data.showing_results_for) {
+      const line = document.createElement("p");
+      line.append("Showing results for ", em(data.showing_results_for), " (you typed ",
+        em(data.you_typed), "). ", exactLink(["Search for ", em(data.you_typed), " exactly"]));
+      lines.push(line);
+    }
+    if (data.also_searched && data.also_searched.length) {
+      const line = document.createElement("p");
+      line.append("Also searched for ");
+      data.also_searched.forEach((name, i) => line.append(...(i ? [", "] : []), em(name)));
+      line.append("; entries with the words as typed come first. ",
+        exactLink(["Only the words as typed"]));
+      lines.push(line);
+    }
+    return lines;
   }
 
   function renderHit(hit) {
