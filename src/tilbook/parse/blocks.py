@@ -24,6 +24,7 @@ MARKDOWN_OPTIONS = (
     | pyromark.Options.ENABLE_TASKLISTS
     | pyromark.Options.ENABLE_MATH
     | pyromark.Options.ENABLE_GFM
+    | pyromark.Options.ENABLE_WIKILINKS
 )
 """The CommonMark extensions tilbook reads notes with (the renderers use the same)."""
 
@@ -195,6 +196,8 @@ class RawLink:
     line: int
     image: bool
     autolink: bool
+    wiki: bool = False
+    """An Obsidian link (`[[Note]]`, `![[Note]]`): `url` is its target as written."""
 
 
 @dataclass(slots=True)
@@ -321,6 +324,22 @@ class LineMap:
         return not self._data[start:end].strip()
 
 
+WIKI_BARE = 1
+WIKI_ALIASED = 2
+"""How a wiki link was written: `[[Note]]` (its text is its target) or `[[Note|alias]]`."""
+
+
+def wiki_text(target: str) -> str:
+    """What Obsidian shows for `[[target]]`: `Note`, `Note > Heading`, `Heading` for
+    `[[#Heading]]`; a block id (`#^abc`) is not shown."""
+    name, _, fragment = target.partition("#")
+    name = name.strip()
+    fragment = fragment.strip()
+    if not fragment or fragment.startswith("^"):
+        return name or target
+    return f"{name} > {fragment}" if name else fragment
+
+
 def split_urls(text: str, line: int) -> list[Piece]:
     """Prose text as pieces, bare URLs split off as URL pieces."""
     if "://" not in text and "www." not in text:
@@ -335,6 +354,71 @@ def split_urls(text: str, line: int) -> list[Piece]:
     if last < len(text):
         pieces.append((TEXT, text[last:], line))
     return pieces
+
+
+CALLOUT_MARKER = re.compile(r"^\[![A-Za-z][\w-]{0,30}\][+-]?[ \t]*")
+"""An Obsidian callout's marker opening a block quote (`[!note]`, `[!tip]-`): how it is
+drawn, not what it says."""
+_FENCE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)*[ \t]{0,3}(`{3,}|~{3,})")
+COMMENT_MARK = "%%"
+
+
+def without_comments(text: str) -> str:
+    """`text` without its Obsidian comments (`%% … %%`, on one line or several): what
+    they hold is never indexed nor published. Newlines stay, so every line keeps its
+    number. Not in fenced or inline code (`%%timeit`); a `%%` never closed is text.
+    One pass over the text, plus one search for each comment's end."""
+    if COMMENT_MARK not in text:
+        return text
+    out: list[str] = []
+    position = 0
+    fence = ""
+    length = len(text)
+    while position < length:
+        line_end = text.find("\n", position)
+        line_end = length if line_end < 0 else line_end + 1
+        line = text[position:line_end]
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            position = line_end
+            continue
+        if opened or COMMENT_MARK not in line:
+            fence = opened.group(1) if opened else ""
+            out.append(line)
+            position = line_end
+            continue
+        column = position
+        unmatched: set[int] = set()  # code span openers with no closer left on the line
+        while column < line_end:
+            char = text[column]
+            if char == "`":
+                run = column
+                while run < line_end and text[run] == "`":
+                    run += 1
+                closing = (
+                    -1 if run - column in unmatched else text.find(text[column:run], run, line_end)
+                )
+                if closing < 0:
+                    unmatched.add(run - column)
+                column = run if closing < 0 else closing + (run - column)
+                continue
+            if char == "%" and text.startswith(COMMENT_MARK, column):
+                end = text.find(COMMENT_MARK, column + 2)
+                if end < 0:
+                    break  # never closed: the rest is text
+                out.append(text[position:column])
+                out.append("\n" * text.count("\n", column, end))
+                position = column = end + 2
+                line_end = text.find("\n", position)
+                line_end = length if line_end < 0 else line_end + 1
+                continue
+            column += 1
+        out.append(text[position:line_end])
+        position = line_end
+    return "".join(out)
 
 
 def visible_html_text(html: str) -> str:
@@ -355,7 +439,7 @@ def parse_blocks(text: str) -> list[Block]:
     item_has_text: list[bool] = []
     footnote: str | None = None
     quote_depth = 0
-    link_stack: list[tuple[str, bool, bool, int, list[str]]] = []
+    link_stack: list[tuple[str, bool, bool, int, list[str], int]] = []
     html_comment = False
     opening_strong: Block | None = None
     emphasis = 0
@@ -383,6 +467,8 @@ def parse_blocks(text: str) -> list[Block]:
             return
         line = line_of(start)
         if link_stack:
+            if link_stack[-1][5] == WIKI_BARE:
+                value = wiki_text(value)
             link_stack[-1][4].append(value)
             if link_stack[-1][1]:  # image alt text
                 current.pieces.append((ALT, value, line))
@@ -481,9 +567,21 @@ def parse_blocks(text: str) -> list[Block]:
                 if current is not None and current.pieces:
                     current.pieces.append((CELL, " | ", line_of(start)))
             elif tag in ("Link", "Image"):
-                autolink = payload.get("link_type") in ("Autolink", "Email")
+                link_type = payload.get("link_type")
+                autolink = link_type in ("Autolink", "Email")
+                wiki = 0
+                if isinstance(link_type, dict) and "WikiLink" in link_type:
+                    aliased = (link_type["WikiLink"] or {}).get("has_pothole")
+                    wiki = WIKI_ALIASED if aliased else WIKI_BARE
                 link_stack.append(
-                    (payload.get("dest_url", ""), tag == "Image", autolink, line_of(start), [])
+                    (
+                        payload.get("dest_url", ""),
+                        tag == "Image",
+                        autolink,
+                        line_of(start),
+                        [],
+                        wiki,
+                    )
                 )
             elif tag == "Strikethrough":
                 strike += 1
@@ -526,10 +624,12 @@ def parse_blocks(text: str) -> list[Block]:
                 close_block(blocks[index], span["end"])
                 current = blocks[items[-1]] if items else None
             elif tag in ("Link", "Image"):
-                url, image, autolink, line, parts = link_stack.pop()
-                if current is not None:
+                url, image, autolink, line, parts, wiki = link_stack.pop()
+                if wiki and data[span["end"] : span["end"] + 1] == b"(":
+                    pass  # `[[1]](https://…)`: a citation mark before a link, not a wiki link
+                elif current is not None:
                     current.links.append(
-                        RawLink(url, "".join(parts).strip(), line, image, autolink)
+                        RawLink(url, "".join(parts).strip(), line, image, autolink, wiki > 0)
                     )
             elif tag == "Strikethrough":
                 strike -= 1
