@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import random
@@ -45,7 +46,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from bench.run import machine, percentile  # noqa: E402
+from bench.run import Target, judge, machine, percentile  # noqa: E402
 
 HOST = "127.0.0.1"
 """The only address this script ever sends requests to."""
@@ -55,6 +56,10 @@ START_TIMEOUT = 180.0
 """Seconds the server may take to start (it indexes the log first)."""
 MAX_REQUESTS = 1_000_000
 """Default request budget: the run stops at this many requests even if time remains."""
+TARGETS = (
+    Target("p99_ms", "<", 50, "`tilbook serve`, 20 clients: p99 latency", "ms"),
+    Target("errors", "<", 1, "`tilbook serve`, 20 clients: failed requests and writes", ""),
+)
 
 # What the clients ask for, and how often (weights add up to 100).
 MIX: dict[str, int] = {
@@ -187,6 +192,9 @@ class Plan:
     """The URLs of each kind, found on the running server before the timed run."""
 
     urls: dict[str, list[str]]
+    spare: tuple[str, str] | None = None
+    """(entry id, file) of an entry in a file no planned entry page is in: the one the
+    writes during the run change, so that every planned URL stays valid."""
 
     def pick(self, rng: random.Random) -> tuple[str, str]:
         kinds = list(MIX)
@@ -199,13 +207,18 @@ def discover(client: httpx.Client) -> Plan:
     tags_page = client.get("/tags/")
     tags_page.raise_for_status()
     tags = sorted(set(re.findall(r'href="/tags/([^"/?#]+)/"', tags_page.text)))[:12]
-    ids: list[str] = []
+    ids: dict[str, str] = {}
     for query in QUERIES:
         for hit in client.get("/api/search", params={"q": query, "limit": 5}).json()["hits"]:
-            if hit["id"] not in ids:
-                ids.append(hit["id"])
+            ids.setdefault(hit["id"], hit["source"])
+    planned = list(ids)[:24]
+    sources = {ids[entry_id] for entry_id in planned}
+    spare = next(((i, source) for i, source in ids.items() if source not in sources), None)
+    if spare is None and len(sources) > 1:  # a small log: keep one file for the writes
+        spare = (planned[-1], ids[planned[-1]])
+        planned = [entry_id for entry_id in planned if ids[entry_id] != spare[1]]
     entries: list[str] = []
-    for entry_id in ids[:24]:
+    for entry_id in planned:
         response = client.get(f"/entry/{entry_id}")
         if response.status_code == 303:
             entries.append(response.headers["location"])
@@ -218,7 +231,8 @@ def discover(client: httpx.Client) -> Plan:
             "entry_page": entries,
             "home": ["/"],
             "tag_page": [f"/tags/{tag}/" for tag in tags],
-        }
+        },
+        spare,
     )
 
 
@@ -284,9 +298,87 @@ async def one_client(
                 out.error(f"{kind} {url}: HTTP {response.status_code}")
 
 
+async def save_entry(client: httpx.AsyncClient, entry_url: str, number: int) -> int:
+    """Save an entry through the web app's editor (as a person would: open the editor,
+    add a line, send the form); returns the status (303 when saved)."""
+    page = await client.get(f"{entry_url}/edit")
+    page.raise_for_status()
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    found = re.search(r"<textarea[^>]*name=\"markdown\"[^>]*>(.*?)</textarea>", page.text, re.S)
+    if found is None or "csrf_token" not in fields:
+        raise RuntimeError(f"no editor form at {entry_url}/edit")
+    markdown = html.unescape(found.group(1)).rstrip("\n")
+    fields = {key: html.unescape(value) for key, value in fields.items()}
+    fields["markdown"] = f"{markdown}\n\nSaved during the load test ({number}).\n"
+    response = await client.post(f"{entry_url}/edit", data=fields)
+    return response.status_code
+
+
+async def writes(
+    server: str,
+    root: Path,
+    spare: tuple[str, str],
+    seconds: float,
+    out: Results,
+    done: list[dict[str, Any]],
+) -> None:
+    """While the clients run: a save through the app at 1/3 of the run, then at 2/3 a
+    re-index by another process (`tilbook index`) after a note changed on disk."""
+    async with httpx.AsyncClient(base_url=server, timeout=60, follow_redirects=False) as client:
+        await asyncio.sleep(seconds / 3)
+        started = time.perf_counter()
+        try:
+            status = await save_entry(client, f"/entry/{spare[0]}", 1)
+        except (httpx.HTTPError, RuntimeError) as error:
+            out.error(f"save: {type(error).__name__}: {error}")
+            status = 0
+        else:
+            if status != 303:
+                out.error(f"save: HTTP {status}")
+        done.append(
+            {
+                "what": "save through /entry/ID/edit",
+                "status": status,
+                "ms": ms(time.perf_counter() - started),
+            }
+        )
+    await asyncio.sleep(max(0.0, seconds / 3 - (time.perf_counter() - started)))
+    note = root / spare[1]  # appended to: no entry's opening line moves
+    with note.open("a", encoding="utf-8") as handle:
+        handle.write("\nA paragraph added during the load test, about gradient clipping.\n")
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tilbook",
+        "index",
+        str(root),
+        "-q",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    if process.returncode != 0:
+        out.error(f"re-index: exit {process.returncode}: {stderr.decode(errors='replace')[-300:]}")
+    done.append(
+        {
+            "what": f"`tilbook index` after {note.name} changed",
+            "status": process.returncode,
+            "ms": ms(time.perf_counter() - started),
+        }
+    )
+
+
 async def load(
-    server: str, plan: Plan, seconds: float, clients: int, budget: int, seed: int
-) -> tuple[Results, float]:
+    server: str,
+    plan: Plan,
+    seconds: float,
+    clients: int,
+    budget: int,
+    seed: int,
+    write: tuple[Path, tuple[str, str]] | None = None,
+) -> tuple[Results, float, list[dict[str, Any]]]:
+    """The clients' run; with `write` (the log folder, an entry id), the writes too."""
     out = Results()
     start = time.perf_counter()
     deadline = start + seconds
@@ -294,6 +386,9 @@ async def load(
         asyncio.create_task(one_client(n, server, plan, deadline, budget, seed, out))
         for n in range(clients)
     ]
+    written: list[dict[str, Any]] = []
+    if write is not None:
+        tasks.append(asyncio.create_task(writes(server, *write, seconds, out, written)))
     done, pending = await asyncio.wait(tasks, timeout=seconds + REQUEST_TIMEOUT + 5)
     for task in pending:  # a hard stop, should a request outlive its own timeout
         task.cancel()
@@ -302,7 +397,7 @@ async def load(
     for task in done:
         if task.exception() is not None:
             out.error(f"a client failed: {task.exception()!r}")
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, written
 
 
 def summary(samples: Sequence[float]) -> dict[str, Any]:
@@ -318,7 +413,9 @@ def summary(samples: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def run(seconds: float, clients: int, entries: int, seed: int, budget: int) -> dict[str, Any]:
+def run(
+    seconds: float, clients: int, entries: int, seed: int, budget: int, write: bool = True
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tilbook-load-") as tmp:
         workdir = Path(tmp)
         root = make_log(workdir, entries, seed)
@@ -334,7 +431,12 @@ def run(seconds: float, clients: int, entries: int, seed: int, budget: int) -> d
             log(f"warmed up in {warm_s:.1f} s; {clients} clients for {seconds:g} s")
             cpu_before = _cpu_seconds(server.process.pid)
             client_cpu = time.process_time()
-            out, elapsed = asyncio.run(load(server.url, plan, seconds, clients, budget, seed))
+            if write and plan.spare is None:
+                raise RuntimeError("found no entry to save that no planned page shows")
+            writing = (root, plan.spare) if write and plan.spare is not None else None
+            out, elapsed, written = asyncio.run(
+                load(server.url, plan, seconds, clients, budget, seed, writing)
+            )
             client_cpu = time.process_time() - client_cpu
             cpu_after = _cpu_seconds(server.process.pid)
             alive = server.process.poll() is None
@@ -347,9 +449,16 @@ def run(seconds: float, clients: int, entries: int, seed: int, budget: int) -> d
         if cpu_before is not None and cpu_after is not None
         else None
     )
+    judged = judge(TARGETS, {"p99_ms": overall.get("p99_ms"), "errors": out.errors})
     return {
+        "targets": judged,
+        "meets_targets": {
+            **{t["figure"]: t["met"] for t in judged},
+            "all": all(t["met"] is not False for t in judged),
+        },
         "requests": total,
         "ok": len(every),
+        "writes_during_run": written,
         "errors": out.errors,
         "error_samples": out.error_samples,
         "duration_s": round(elapsed, 2),
@@ -404,6 +513,14 @@ def main(argv: list[str] | None = None) -> int:
         "--max-requests", type=int, default=MAX_REQUESTS, help="request budget (1,000,000)"
     )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON to FILE")
+    parser.add_argument(
+        "--note", default="", help="a word on the conditions (a busy machine), kept in the JSON"
+    )
+    parser.add_argument(
+        "--no-writes",
+        action="store_true",
+        help="no save through the app and no re-index during the run",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600:
         parser.error("--seconds must be above 0 and at most 600")
@@ -412,7 +529,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.entries < 0 or args.max_requests < 1:
         parser.error("--entries must be 0 or more and --max-requests at least 1")
 
-    result = run(args.seconds, args.clients, args.entries, args.seed, args.max_requests)
+    result = run(
+        args.seconds, args.clients, args.entries, args.seed, args.max_requests, not args.no_writes
+    )
+    if args.note:
+        result["settings"]["note"] = args.note
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

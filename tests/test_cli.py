@@ -16,7 +16,10 @@ from click.testing import CliRunner
 from conftest import LAYOUT_OF, NOTES, Invoke
 from tilbook.cli import main
 
-ENTRY_KEYS = {"id", "source", "line", "date", "title", "category", "layout", "tags"}
+ENTRY_KEYS = {
+    "id", "source", "line", "date", "title", "category", "layout", "tags", "first_seen",
+    "last_changed",
+}  # fmt: skip
 
 
 def _ids_by_title(entries: list[dict]) -> dict[str, str]:
@@ -147,6 +150,8 @@ def test_entries_json_shape_and_order(invoke_json) -> None:
         "category": None,
         "layout": "dated-headings",
         "tags": ["Diffusion"],
+        "first_seen": None,  # not in a git repository
+        "last_changed": None,
     }
 
 
@@ -246,7 +251,14 @@ def test_search_highlights_korean_inside_a_word(invoke_json) -> None:
 def test_search_json_shape(invoke_json) -> None:
     hits = invoke_json("search", "sinusoids")
     assert len(hits) == 1
-    assert set(hits[0]) == ENTRY_KEYS | {"score", "snippet", "highlights"}
+    assert set(hits[0]) == ENTRY_KEYS | {
+        "score",
+        "snippet",
+        "highlights",
+        "found_through",
+        "showing_results_for",
+        "you_typed",
+    }
     assert hits[0]["date"] == "2024-02-01"
 
 

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,12 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tilbook.errors import IndexBusyError
 from tilbook.model import IndexWarning, ParsedFile
 from tilbook.notes.files import TILBOOK_DIR, FileStat, read_source, walk
-from tilbook.notes.locks import locked
-from tilbook.reading import PARSER_VERSION, parse_source
+from tilbook.notes.history import HistoryUnavailable, git_head, git_history
+from tilbook.notes.locks import LockBusy, close_inherited_locks, locked
+from tilbook.parse.version import PARSER_VERSION
 from tilbook.settings import FileHints, Settings
 from tilbook.store.base import FileState, Store
+from tilbook.store.rows import EntryRows, entry_rows
 
 BATCH_FILES = 200
 LOCK_NAME = "index.lock"
@@ -34,6 +38,8 @@ PARALLEL_BYTES = 2_000_000
 """Below this much text to read, starting worker processes costs more than it saves."""
 _RUN_MARKER = "sync_in_progress"
 _HINTS = "reading_hints"
+_GIT_HEAD = "git_head"
+"""The commit (and whether the clone was shallow) the files' git dates were read at."""
 """The `tilbook.toml` reading hints the index was made with: when they change, every file
 is read again."""
 
@@ -67,10 +73,22 @@ def sync(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    wait: float | None = None,
 ) -> SyncReport:
-    """Index every note file of `root` that changed since the last run."""
-    with locked(root / TILBOOK_DIR / LOCK_NAME):
-        return _sync(root, store, settings, full=full, progress=progress)
+    """Index every note file of `root` that changed since the last run.
+
+    Runs take turns (a lock in the cache folder). With `wait` (seconds), a run that
+    finds another one going waits at most that long, then raises `IndexBusyError`:
+    the caller may read the index as the other run has committed it so far.
+    """
+    try:
+        with locked(root / TILBOOK_DIR / LOCK_NAME, wait=wait):
+            return _sync(root, store, settings, full=full, progress=progress)
+    except LockBusy as busy:
+        who = f"process {busy.holder}" if busy.holder else "another tilbook process"
+        raise IndexBusyError(
+            f"{root / TILBOOK_DIR / LOCK_NAME}: the index is being updated by {who}", busy.holder
+        ) from None
 
 
 def _sync(
@@ -97,6 +115,7 @@ def _sync(
             extensions=tuple(settings["extensions"]),
             extra_ignores=tuple(settings["ignore"]),
             warnings=report.warnings,
+            temporaries=_remove_leftovers,
         )
     )
     report.scanned = len(files)
@@ -132,12 +151,41 @@ def _sync(
     if gone:
         store.remove_files(gone)
         report.removed = len(gone)
+    if todo or gone:
+        # Where a link between notes leads depends on every file: resolved once all are in.
+        store.resolve_note_links(None if full else [file.source for file in todo])
+    _refresh_history(root, store, report)
     store.set_meta(_RUN_MARKER, "0")
     store.commit()
     if progress is not None:
         progress(len(todo), len(todo), "")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refresh_history(root: Path, store: Store, report: SyncReport) -> None:
+    """Read the files' first and last commit days again when the folder's git HEAD moved
+    (one `git log` then; none while it stays); no repository, no dates."""
+    found = git_head(root)
+    said = f"{found[0]} {'shallow' if found[1] else 'full'}" if found else ""
+    if (store.get_meta(_GIT_HEAD) or "") == said:
+        return
+    dates: dict[str, tuple[str | None, str]] = {}
+    if found is not None:
+        try:
+            history = git_history(root, *found)
+        except HistoryUnavailable as error:
+            report.warnings.append(IndexWarning(".", str(error)))
+            return
+        dates = {
+            source: (
+                file.first_seen.isoformat() if file.first_seen else None,
+                file.last_changed.isoformat(),
+            )
+            for source, file in history.files.items()
+        }
+    store.replace_file_history(dates)
+    store.set_meta(_GIT_HEAD, said)
 
 
 @dataclass(slots=True)
@@ -149,6 +197,9 @@ class FileResult:
     encoding: str
     warnings: list[IndexWarning]
     readable: bool
+    rows: EntryRows | None = None
+    """The entries' index rows (search text, stems, JSON fields), made where the file was
+    parsed, so the process writing the index only inserts them."""
 
 
 PARSE_BUDGET_SECONDS = 20.0
@@ -247,7 +298,19 @@ def _read_and_parse(file: FileStat, max_bytes: int, hints: FileHints | None) -> 
         state = FileState(file.source, -1, -1, digest, PARSER_VERSION)
     if data is None or not text.text:
         return FileResult(state, None, text.encoding, text.warnings, readable=data is not None)
-    return FileResult(state, parse_source(text, hints), text.encoding, text.warnings, readable=True)
+    from tilbook.reading import parse_source  # only when a file is read: it is big
+
+    parsed = parse_source(text, hints)
+    rows = entry_rows(parsed.entries)
+    return FileResult(state, parsed, text.encoding, text.warnings, readable=True, rows=rows)
+
+
+def _remove_leftovers(folder: Path, names: list[str]) -> None:
+    """Remove the temporary files killed writes left in `folder` (never read as notes:
+    their names are hidden)."""
+    from tilbook.notes.writes import remove_stale_temporaries
+
+    remove_stale_temporaries(folder, names)
 
 
 def _read_all(files: list[FileStat], max_bytes: int, settings: Settings) -> Iterator[FileResult]:
@@ -263,8 +326,45 @@ def _read_all(files: list[FileStat], max_bytes: int, settings: Settings) -> Iter
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(read_and_parse, files, itertools.repeat(max_bytes), hints, chunksize=1)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux `prctl` option: the signal a process gets when its parent dies."""
+
+
+def start_worker(parent: int) -> None:
+    """Set up a worker process of an index run (forked from the run, pid `parent`).
+
+    The worker must not outlive the run: on Linux it asks the kernel for SIGTERM when
+    its parent dies (`prctl(PR_SET_PDEATHSIG)`; elsewhere the pool's own shutdown is
+    all there is), and it closes the lock files it inherited, so that a worker left
+    behind could never keep the index locked.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    close_inherited_locks()
+    if _ask_for_parent_death_signal() and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request was made: nothing to do
+
+
+def _ask_for_parent_death_signal() -> bool:
+    """Ask Linux to send SIGTERM to this process when its parent dies (True if done)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return bool(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def _start_methods() -> list[str]:
@@ -294,4 +394,4 @@ def _store(
     report.warnings.extend(result.parsed.warnings)
     report.parsed += 1
     report.entries += len(result.parsed.entries)
-    store.replace_file(state, result.parsed, result.encoding)
+    store.replace_file(state, result.parsed, result.encoding, result.rows)

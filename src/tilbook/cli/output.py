@@ -51,9 +51,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def report_store(store: Store) -> list[IndexWarning]:
     """Print what the store has to say once; returns the state files' warnings."""
     store.refresh_state()
-    out = console(stderr=True)
-    for notice in store.notices:
-        out.print(f"[green]tilbook:[/] {notice}", markup=True, soft_wrap=True)
+    if store.notices:  # (rich is imported only when there is something to say)
+        out = console(stderr=True)
+        for notice in store.notices:
+            out.print(f"[green]tilbook:[/] {notice}", markup=True, soft_wrap=True)
     store.notices.clear()
     warnings = list(store.state_warnings)
     store.state_warnings.clear()

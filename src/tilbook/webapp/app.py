@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -99,7 +103,12 @@ def create_app(
             try:
                 if request.method == "POST":
                     await csrf.check(request)
-                return await handler(request, state, csrf)  # type: ignore[no-any-return]
+                    await request.form()  # read here; the handler gets it from the request
+                # In a worker thread, so that requests are served concurrently: the
+                # server's event loop only moves bytes (see `_run_in_thread`).
+                return await anyio.to_thread.run_sync(
+                    _run_in_thread, handler, request, state, csrf, limiter=_limiter()
+                )
             except (CsrfError, TilbookError) as error:  # a page that says what to do
                 return pages.error_response(request, state, csrf, error)
 
@@ -136,11 +145,19 @@ def create_app(
     async def note_file(request: Request) -> Response:
         """A file of the notes folder (an image a note shows), never one outside it."""
         target = confined_path(state.root, request.path_params["path"])
-        if target is None or target.suffix.lower() not in NOTE_MEDIA:
+        if target is None or target.suffix.lower() not in NOTE_MEDIA or _ignored(target):
             raise HTTPException(404)
         response = FileResponse(target, media_type=NOTE_MEDIA[target.suffix.lower()])
         response.headers["content-security-policy"] = "sandbox; default-src 'none'"
         return response
+
+    def _ignored(target: Path) -> bool:
+        """A file `.tilbookignore` (or the `ignore` setting) leaves out: never served."""
+        from tilbook.notes.files import ignore_rule
+        from tilbook.settings import load_settings
+
+        relative = target.relative_to(state.root.resolve()).as_posix()
+        return ignore_rule(state.root, tuple(load_settings(state.root)["ignore"]))(relative, False)
 
     async def favicon(request: Request) -> Response:
         """The app's icon (at /favicon.ico too, where tools look without reading a page)."""
@@ -181,15 +198,63 @@ def create_app(
     return LocalOnlyMiddleware(app, allowed_hosts=allowed_hosts)
 
 
+_THREAD = threading.local()
+PAGE_THREADS = 24
+"""Requests served at once (each thread keeps its own connection to the index). The work
+is mostly Python, so the threads take turns on one CPU; there are enough of them that a
+search is not kept waiting while pages wait for the site to be made again after a change."""
+_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """The page threads' limiter, one per event loop (made on its first request)."""
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(PAGE_THREADS)
+    return limiter
+
+
+def _run_in_thread(handler: Callable[..., Any], *args: Any) -> Any:
+    """Run a page handler to its end in this worker thread, on the thread's own event
+    loop. Handlers do their work synchronously (the index, the notes, templates) and await
+    nothing but the request's form, which the endpoint has already read; each thread keeps
+    its own connection to the index (`LogState.store`), and SQLite's WAL lets them read
+    while a re-index writes."""
+    loop = getattr(_THREAD, "loop", None)
+    if loop is None:
+        loop = _THREAD.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(handler(*args))
+
+
+def watched(root: Path, path: str) -> bool:
+    """Whether a change to `path` may change what the notes folder `root` shows: not in
+    the cache or a hidden file, except `.tilbookignore`, which says what is read."""
+    from tilbook.notes.files import IGNORE_FILE
+
+    inside = path.replace(str(root), "", 1)
+    if inside == "/" + IGNORE_FILE:
+        return True
+    return "/.tilbook/" not in path and "/." not in inside
+
+
 async def _watch(state: LogState) -> None:
     """Re-index changed notes as they change on disk (watchfiles), and tell the pages."""
     from watchfiles import Change, awatch
 
     def relevant(change: Change, path: str) -> bool:
-        return "/.tilbook/" not in path and "/." not in path.replace(str(state.root), "")
+        return watched(state.root, path)
 
     async for _ in awatch(state.root, watch_filter=relevant, debounce=300, step=100):
         changed = await asyncio.to_thread(state.sync)
+        if changed and "site_view" in state.__dict__:
+            # The site's pages for the new version, made before the pages are told to
+            # reload (meanwhile they are served as they were).
+            from tilbook.webapp.site_pages import site_view
+
+            await asyncio.to_thread(site_view, state)
         if changed and state.changed is not None:
             state.changed.set()
             state.changed = asyncio.Event()

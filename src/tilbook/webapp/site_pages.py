@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from tilbook.webapp.security import Csrf
     from tilbook.webapp.state import LogState
 
+MAX_RENDERED = 500
+"""Listing pages kept rendered (past this, all are dropped and rendered again)."""
 _TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -45,7 +47,13 @@ class SiteView:
     """Paper id → title, from the notes' link texts and fetched metadata."""
     papers_key: tuple[int, int] = (-1, -1)
     """The notes' version and the metadata cache's mtime the titles are from."""
+    related_cache: tuple[str, dict[str, list[str]], dict[str, str]] | None = None
+    """Related entries of the last version, made again only where the notes changed."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    rendered: dict[tuple[int, str], str] = field(default_factory=dict)
+    rendered_version: int = -1
+    """Listing pages as sent, by (notes' version, URL path): a tag page of thousands of
+    entries is rendered once per version of the notes, not once per request."""
 
 
 def _options(state: LogState) -> SiteOptions:
@@ -58,19 +66,47 @@ def _options(state: LogState) -> SiteOptions:
     )
 
 
-def site_view(state: LogState) -> SiteView:
-    """The site as of the notes now (rebuilt only after a change)."""
-    view: SiteView = state.__dict__.setdefault("site_view", SiteView())
-    with view.lock:
-        if view.version == state.version and view.contents is not None:
-            return view
-        from tilbook.staticsite.contents import build_contents
+def site_view(state: LogState, *, wait: bool = True) -> SiteView:
+    """The site as of the notes now (made again only after a change).
+
+    Pages are made in several threads at once: a new version is made apart and then put
+    in the old one's place whole, so a page being made from the old one keeps it. With
+    `wait=False`, the old one is returned at once and the new one made in a thread of
+    its own (the old pages say which version of the notes they show, and reload when the
+    new one is ready)."""
+    current: SiteView | None = state.__dict__.get("site_view")
+    if current is not None and current.version == state.version and current.contents is not None:
+        return current
+    making: threading.Lock = state.__dict__.setdefault("site_view_lock", threading.Lock())
+    if not wait and current is not None and current.contents is not None:
+        if state.__dict__.get("site_view_asked") != state.version:
+            state.__dict__["site_view_asked"] = state.version
+            threading.Thread(target=site_view, args=(state,), name="site-view", daemon=True).start()
+        return current
+    making.acquire()
+    try:
+        old: SiteView | None = state.__dict__.get("site_view")
+        version = state.version  # read first: a change while this runs makes another
+        if old is not None and old.version == version and old.contents is not None:
+            return old
+        view = SiteView(related_cache=old.related_cache if old is not None else None)
+        from tilbook.staticsite.contents import RELATED, build_contents
         from tilbook.staticsite.generator import assets, pages, search_index
         from tilbook.staticsite.reader import read_log
 
         options = _options(state)
         log = read_log(state.root, state.store(), include_private=options.include_private)
-        contents = build_contents(log)
+        store = state.store()
+        contents = build_contents(
+            log,
+            related_cache=view.related_cache,
+            relate=lambda ids: store.related_all(limit=RELATED, only=ids),
+        )
+        view.related_cache = (
+            contents.related_key,
+            contents.related_ids,
+            contents.related_prints,
+        )
         view.contents = contents
         view.options = options
         view.pages = {page.path: page for page in pages(contents, options)}
@@ -78,8 +114,11 @@ def site_view(state: LogState) -> SiteView:
         view.assets = {asset.path: asset.data for asset in [*assets(), index]}
         view.bodies = {}
         view.entry_urls = {entry.id: entry.url for entry in contents.entries}
-        view.version = state.version
+        view.version = version
+        state.__dict__["site_view"] = view
         return view
+    finally:
+        making.release()
 
 
 def paper_titles(state: LogState, view: SiteView) -> dict[str, str]:
@@ -158,7 +197,7 @@ def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.staticsite.generator import ROOT_MARK
     from tilbook.webapp.templating import app_link, environment
 
-    view = site_view(state)
+    view = site_view(state, wait=False)
     path = request.path_params.get("path", "")
     if path in view.assets:
         suffix = path[path.rfind(".") :]
@@ -166,9 +205,18 @@ def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
             view.assets[path], media_type=_TYPES.get(suffix, "application/octet-stream")
         )
     page = _page_for(view, path)
+    if page is None and view.version != state.version:
+        view = site_view(state)  # a page the notes' latest version may have: wait for it
+        page = _page_for(view, path)
     if page is None:
         raise HTTPException(404)
     assert view.options is not None
+    version = view.version  # the notes' version the page shows (older while one is made)
+    cacheable = not page.bodies and page.kind != "entry" and page.path != "papers/index.html"
+    key = (version, request.url.path)
+    text = view.rendered.get(key) if cacheable else None
+    if text is not None:
+        return _page_response(page, text)
     extra: dict[str, Any] = {}
     if page.bodies:
         rendered = {}
@@ -191,9 +239,18 @@ def site_response(request: Request, state: LogState, csrf: Csrf) -> Response:
         pretty=True,
         link=app_link,
         absolute=None,
-        app={"csrf": csrf.token, "version": state.version, "path": request.url.path},
+        app={"csrf": csrf.token, "version": version, "path": request.url.path},
         site={"title": view.options.title, "language": view.options.language, "base_url": ""},
     )
+    if cacheable:
+        if len(view.rendered) >= MAX_RENDERED or view.rendered_version != version:
+            view.rendered = {}  # replaced, not cleared: other threads may be reading it
+            view.rendered_version = version
+        view.rendered[key] = text
+    return _page_response(page, text)
+
+
+def _page_response(page: Page, text: str) -> Response:
     media_type = _TYPES.get(page.path[page.path.rfind(".") :], "text/html; charset=utf-8")
     if media_type.startswith("text/html"):
         return HTMLResponse(text)
