@@ -610,8 +610,7 @@ Euler's identity :: $e^{i\\pi} + 1 = 0$, the **nicest** one.
 
 
 def test_review_buttons_say_when_the_card_comes_back(tmp_path: Path) -> None:
-    from tilbook.cli.review import _span
-    from tilbook.features.cards.review import make_scheduler, preview, utc_now
+    from tilbook.features.cards.review import make_scheduler, preview, span_text, utc_now
     from tilbook.settings import load_settings
     from tilbook.store import open_store, review_store
 
@@ -628,7 +627,7 @@ def test_review_buttons_say_when_the_card_comes_back(tmp_path: Path) -> None:
     assert len(buttons) == 4
     for value, inner in buttons:
         shown = " ".join(re.sub(r"<[^>]+>", " ", inner).split())
-        assert shown.endswith(_span(spans[int(value)])), (value, shown)
+        assert shown.endswith(span_text(spans[int(value)])), (value, shown)
     assert len({re.sub(r"<[^>]+>", "", inner) for _, inner in buttons}) == 4
 
 

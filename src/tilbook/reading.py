@@ -278,7 +278,7 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
         if index == segment_.start and block.kind == "heading" and not segment_.marker:
             continue
         if block.kind == "heading" and labels.label_kinds(block.text):
-            continue  # `## TODO` names what follows; it is not what the entry is about
+            continue  # a `TODO` heading names what follows; it is not what the entry is about
         if extract.tags_line(block.text.split("\n", 1)[0]) is not None:
             continue  # a line of tags
         if block.kind == "item" and _is_label(block.text):

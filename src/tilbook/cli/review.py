@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,29 +72,12 @@ def _local(text: str | None) -> str:
     return from_iso(text).astimezone().strftime("%Y-%m-%d %H:%M") if text else ""
 
 
-def _span(delta: timedelta) -> str:
-    """A time span as a person says it: <1m, 10m, 5h, 3d, 2.5mo, 1.2y."""
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    if seconds < 3600:
-        return f"{round(seconds / 60)}m"
-    if seconds < 86400:
-        return f"{round(seconds / 3600)}h"
-    days = seconds / 86400
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
-
-
 def _when(due: str | None, now: datetime) -> str:
-    from tilbook.features.cards.review import from_iso
+    from tilbook.features.cards.review import from_iso, span_text
 
     if not due:
         return "now"
-    return f"{_local(due)} (in {_span(from_iso(due) - now)})"
+    return f"{_local(due)} (in {span_text(from_iso(due) - now)})"
 
 
 def _next_due_text(reviews: ReviewStore, tags: tuple[str, ...]) -> str:
@@ -198,7 +181,14 @@ def _run_session(
 ) -> None:
     from rich.rule import Rule
 
-    from tilbook.features.cards.review import RATINGS, STATES, make_scheduler, preview, utc_now
+    from tilbook.features.cards.review import (
+        RATINGS,
+        STATES,
+        make_scheduler,
+        preview,
+        span_text,
+        utc_now,
+    )
     from tilbook.render.terminal import card_renderable
 
     plain = make_scheduler(reviews, settings, fuzz=False)
@@ -245,7 +235,7 @@ def _run_session(
         now = utc_now()
         spans = preview(plain, card, now)
         out.print(
-            "  ".join(f"[bold]{n}[/] {RATINGS[n]} [dim]{_span(spans[n])}[/]" for n in RATINGS)
+            "  ".join(f"[bold]{n}[/] {RATINGS[n]} [dim]{span_text(spans[n])}[/]" for n in RATINGS)
         )
         key = _read_key()
         while key not in {"1", "2", "3", "4"} | QUIT_KEYS | SKIP_KEYS:

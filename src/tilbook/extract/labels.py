@@ -136,7 +136,7 @@ def _line_label(block: Block) -> frozenset[str]:
 
 _NEAREST_ONLY = frozenset({TODO, DONE, QUESTIONS})
 # EXERCISES applies to the whole section below its heading, like a glossary.
-"""Labels that apply to what is right under them: `## TODO` makes its own items tasks,
+"""Labels that apply to what is right under them: a `TODO` heading makes its own items tasks,
 not every item of the sections nested below it."""
 
 

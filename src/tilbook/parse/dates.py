@@ -435,7 +435,7 @@ def _numbers_may_be_date(before: str) -> bool:
 def _only_decoration(text: str) -> bool:
     """Whether `text` holds nothing but decoration (marks, emoji, a `:shortcode:`)."""
     for char in _SHORTCODE.sub("", text):
-        if char in _DECORATION or _is_symbol(char):
+        if char in _DECORATION or is_symbol(char):
             continue
         return False
     return True
@@ -444,7 +444,8 @@ def _only_decoration(text: str) -> bool:
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]{1,30}:")
 
 
-def _is_symbol(char: str) -> bool:
+def is_symbol(char: str) -> bool:
+    """An emoji or pictograph (and the joiners and selectors that build one)."""
     code = ord(char)
     return (
         0x1F000 <= code <= 0x1FAFF

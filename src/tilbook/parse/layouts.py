@@ -36,6 +36,7 @@ from tilbook.parse.blocks import ENTRY_MARKER, Block
 from tilbook.parse.dates import (
     DateMatch,
     find_date,
+    is_symbol,
     only_date,
     slash_dates_day_first,
     without_date,
@@ -137,16 +138,6 @@ def first_sentence(text: str) -> str:
 _SHORTCODE_NAME = re.compile(r"[a-z0-9_+\-]{1,30}")
 
 
-def _is_emoji(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x1F000 <= code <= 0x1FAFF
-        or 0x2600 <= code <= 0x27BF
-        or 0x2B00 <= code <= 0x2BFF
-        or code in (0xFE0F, 0x200D, 0x20E3)
-    )
-
-
 def without_trailing_decoration(text: str) -> str:
     """`text` without the emoji, `:shortcodes:` and white space that end it.
 
@@ -156,7 +147,7 @@ def without_trailing_decoration(text: str) -> str:
     end = len(text)
     while end > 0:
         char = text[end - 1]
-        if char.isspace() or _is_emoji(char):
+        if char.isspace() or is_symbol(char):
             end -= 1
         elif char == ":":
             opening = text.rfind(":", max(0, end - 32), end - 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -675,6 +675,7 @@ async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response
         from_iso,
         make_scheduler,
         preview,
+        span_text,
         start_session,
         utc_now,
     )
@@ -717,23 +718,6 @@ async def review_page(request: Request, state: LogState, csrf: Csrf) -> Response
             "changed": card.back_changed,
         }
     return render(request, state, csrf, "app_review.html", title="Review", **context)
-
-
-def span_text(delta: timedelta) -> str:
-    """A time span as a person says it, as `tilbook review` shows it: <1m, 10m, 5h, 3d, 2.5mo."""
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    if seconds < 3600:
-        return f"{round(seconds / 60)}m"
-    if seconds < 86400:
-        return f"{round(seconds / 3600)}h"
-    days = seconds / 86400
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
 
 
 async def rate(request: Request, state: LogState, csrf: Csrf) -> Response:

@@ -155,6 +155,24 @@ def preview(scheduler: Scheduler, card: StoredCard, now: datetime) -> dict[int, 
     }
 
 
+def span_text(delta: timedelta) -> str:
+    """A time span as a person says it (on the rating buttons of the terminal and the web
+    app): <1m, 10m, 5h, 3d, 2.5mo, 1.2y."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
 def is_due(card: StoredCard, now: datetime) -> bool:
     """Review cards are due for the whole local day; learning cards from a little before."""
     schedule = card.schedule
