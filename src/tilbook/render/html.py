@@ -36,7 +36,7 @@ from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS, wiki_text
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
 OPTIONS = MARKDOWN_OPTIONS
@@ -324,8 +324,15 @@ class Rendered:
 
 LocalUrl = Callable[[str, bool], str | None]
 """Given a relative URL as written and whether it is an image: the URL to use, or None.
-For an image that embeds a note (`![[Note]]`), `NOTE_EMBED` + the note's URL."""
+For an image that embeds a note (`![[Note]]`), `NOTE_EMBED` + the note's URL, then, to show
+the note's text in the page, `EMBED_TEXT` + that text as safe HTML; `NOTE_EMBED` alone for a
+note that is not there."""
 NOTE_EMBED = "note-embed:"
+EMBED_TEXT = "\0"
+_EMBED_END = "<!--/embed-->"
+_ALONE_EMBED = re.compile(
+    r'<p>(<div class="embed">(?:(?!<div class="embed">).)*?</div>)<!--/embed--></p>', re.DOTALL
+)
 
 _MATH_SPAN = re.compile(r'<span class="math math-(inline|display)">(.*?)</span>', re.DOTALL)
 _CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]+)")?>(.*?)</code></pre>', re.DOTALL)
@@ -481,10 +488,16 @@ def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> st
         found.append(url)
         target = resolve(url, tag == "img") if resolve is not None else url
         if target is not None and tag == "img" and target.startswith(NOTE_EMBED):
-            # `![[Note]]` embeds a note: shown as a link to it (the page holds no copy).
+            # `![[Note]]` embeds a note: its text in a block with a link to it, else a link.
             alt = re.search(r'alt="([^"]*)"', match.group(0))
-            href = html.escape(target.removeprefix(NOTE_EMBED))
-            return f'<a class="embed" href="{href}">{alt.group(1) if alt else ""}</a>'
+            url, shown, text = target.removeprefix(NOTE_EMBED).partition(EMBED_TEXT)
+            if not url:
+                return f'<a class="unresolved">{alt.group(1) if alt else ""}</a>'
+            href = html.escape(url)
+            link = f'<a class="embed" href="{href}">{alt.group(1) if alt else ""}</a>'
+            if not shown:
+                return link
+            return f'<div class="embed"><p class="embed-title">{link}</p>\n{text}</div>{_EMBED_END}'
         if target is not None:
             return f'<{tag} {before}{attribute}="{html.escape(target)}"{after}>'
         if tag == "img":
@@ -494,6 +507,12 @@ def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> st
         return f'<a class="unresolved" {rest}>' if rest else '<a class="unresolved">'
 
     return _LOCAL_URL.sub(replace, fragment)
+
+
+def _unwrap_embeds(fragment: str) -> str:
+    """An embedded note's block standing alone in its paragraph takes the paragraph's place
+    (a `<div>` cannot sit inside a `<p>`)."""
+    return _ALONE_EMBED.sub(r"\1", fragment).replace(_EMBED_END, "")
 
 
 def render_markdown(
@@ -536,6 +555,8 @@ def render_markdown(
         if "#" in fragment:
             fragment = _wiki_texts(fragment)
         fragment = _local_urls(fragment, local_url, local)
+        if _EMBED_END in fragment:
+            fragment = _unwrap_embeds(fragment)
     return Rendered(
         html=fragment,
         toc=toc if len(toc) >= toc_min else [],

@@ -249,9 +249,12 @@ def _build(
         cached_by_key = manifest.bodies(body_keys[i] for i in needed) if not clean else {}
         cached = {i: cached_by_key[body_keys[i]] for i in needed if body_keys[i] in cached_by_key}
         for i in needed:
-            record = contents.entries[i].record
-            if i not in cached and not record.markdown:
-                record.markdown = markdown_of(root, store, record, options.include_private)
+            if i in cached:
+                continue
+            for shown in (i, *contents.entries[i].embeds):  # and the text of what it embeds
+                record = contents.entries[shown].record
+                if not record.markdown:
+                    record.markdown = markdown_of(root, store, record, options.include_private)
 
         entry_pages = [i for i in stale if page_list[i].kind == "entry"]
         other_pages = [i for i in stale if page_list[i].kind != "entry"]

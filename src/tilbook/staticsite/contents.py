@@ -50,6 +50,8 @@ class SiteEntry:
     """The URLs this entry's links to notes lead to (its body shows them)."""
     links_to: list[int] = field(default_factory=list)
     """Entries this one links to, in the order written."""
+    embeds: list[int] = field(default_factory=list)
+    """Entries whose text this one's body shows (`![[Note]]`), in the order written."""
 
     @property
     def id(self) -> str:
@@ -270,6 +272,15 @@ def build_contents(
             site_entry.link_key = "\1".join(
                 entries[by_id[to]].url if to in by_id else ""
                 for _, to in site_entry.record.note_links
+            )
+    for site_entry in entries:
+        site_entry.embeds = [by_id[to] for to in site_entry.record.embeds if to in by_id]
+    own_links = [site_entry.link_key for site_entry in entries]
+    for site_entry in entries:
+        if site_entry.embeds:
+            # The body shows the embedded entries' text (and their links): it changes with them.
+            site_entry.link_key += "\2" + "\2".join(
+                entries[other].record.digest + own_links[other] for other in site_entry.embeds
             )
     for index in newest:
         for target in dict.fromkeys(to for _, to in entries[index].record.note_links if to):

@@ -22,7 +22,13 @@ from urllib.parse import quote, unquote
 
 from tilbook import __version__
 from tilbook.notes.files import TILBOOK_DIR
-from tilbook.render.html import NOTE_EMBED, RENDERER_VERSION, render_markdown
+from tilbook.render.html import (
+    EMBED_TEXT,
+    NOTE_EMBED,
+    RENDERER_VERSION,
+    Rendered,
+    render_markdown,
+)
 from tilbook.settings import Settings
 from tilbook.staticsite.contents import SiteContents, SiteEntry
 from tilbook.store.abbreviations import abbreviations, builtin_pairs
@@ -30,6 +36,8 @@ from tilbook.store.abbreviations import abbreviations, builtin_pairs
 if TYPE_CHECKING:
     from jinja2 import Environment
     from markupsafe import Markup
+
+    from tilbook.staticsite.reader import EntryRecord
 
 ROOT_MARK = "\ue000tilbook-root\ue000"
 """Stands for the way back to the site root in cached HTML (each page puts its own)."""
@@ -542,6 +550,8 @@ class MediaResolver:
         self.real_root = os.path.realpath(root)
         self.contents = contents
         self.pretty = pretty
+        self._names: dict[str, str] | None = None
+        """Every file of the notes folder by its name (case aside), read when first needed."""
 
     def resolve(self, folder: str, url: str, image: bool, media: list[str]) -> str | None:
         path = unquote(url.split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")
@@ -558,22 +568,77 @@ class MediaResolver:
             if target is None:
                 return None
             return ROOT_MARK + quote(target) + ("" if self.pretty else "index.html")
-        if posixpath.splitext(relative)[1].lower() in BLOCKED_MEDIA:
-            return None
-        full = os.path.join(self.root, *parts)
-        real = os.path.realpath(full)
-        if not real.startswith(self.real_root + os.sep) or not os.path.isfile(real):
+        if not self._is_file(relative) and image:
+            # As Obsidian finds an attachment: the note's folder, then from the top, then
+            # any file of that name (the shortest path first).
+            top = posixpath.normpath(path)
+            if not top.startswith(("../", "/")) and self._is_file(top):
+                relative = top
+            elif "/" not in path:
+                relative = self._by_name(path) or relative
+        if posixpath.splitext(relative)[1].lower() in BLOCKED_MEDIA or not self._is_file(relative):
             return None
         media.append(relative)
         return ROOT_MARK + "media/" + quote(relative)
 
+    def _is_file(self, relative: str) -> bool:
+        parts = relative.split("/")
+        if TILBOOK_DIR in parts:
+            return False
+        real = os.path.realpath(os.path.join(self.root, *parts))
+        return real.startswith(self.real_root + os.sep) and os.path.isfile(real)
 
-def render_body(entry: SiteEntry, resolver: MediaResolver, toc_min: int) -> BodyResult:
-    media: list[str] = []
-    missing: list[str] = []
-    folder = entry.record.folder
+    def _by_name(self, name: str) -> str | None:
+        if self._names is None:
+            self._names = {}
+            found: list[str] = []
+            for folder, folders, files in os.walk(self.root):
+                folders[:] = [f for f in folders if not f.startswith(".")]
+                base = os.path.relpath(folder, self.root).replace(os.sep, "/")
+                found.extend(file if base == "." else f"{base}/{file}" for file in files)
+            for relative in sorted(found, key=lambda path: (path.count("/"), len(path), path)):
+                self._names.setdefault(posixpath.basename(relative).casefold(), relative)
+        return self._names.get(name.casefold())
 
-    notes = dict(entry.record.note_links)
+
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _section(markdown: str, heading: str) -> str:
+    """The part of `markdown` under `heading` (to the next heading as high), else all of it."""
+    lines = markdown.splitlines(keepends=True)
+    fence = ""
+    start = level = None
+    for number, line in enumerate(lines):
+        opened = _FENCE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+            continue
+        found = None if fence else _ATX_HEADING.match(line)
+        if found is None:
+            continue
+        if start is None:
+            if found.group(2).strip().casefold() == heading.strip().casefold():
+                start, level = number, len(found.group(1))
+        elif level is not None and len(found.group(1)) <= level:
+            return "".join(lines[start:number])
+    return markdown if start is None else "".join(lines[start:])
+
+
+def _render_record(
+    record: EntryRecord,
+    resolver: MediaResolver,
+    toc_min: int,
+    media: list[str],
+    missing: list[str],
+    shown: Mapping[str, EntryRecord] | None,
+    markdown: str | None = None,
+    top_level: int = 2,
+) -> Rendered:
+    """A record's body as HTML; the notes it embeds that are in `shown` with their text
+    (rendered with their own embeds as links: each is shown once, with no loop)."""
+    notes = dict(record.note_links)
 
     def local_url(url: str, image: bool) -> str | None:
         written = unquote(url)
@@ -582,15 +647,34 @@ def render_body(entry: SiteEntry, resolver: MediaResolver, toc_min: int) -> Body
             target = resolver.contents.entry_urls.get(notes[written] or "")
             if target is None:
                 missing.append(url)
-                return None
+                return NOTE_EMBED if image else None
             page = ROOT_MARK + quote(target) + ("" if resolver.pretty else "index.html")
-            return NOTE_EMBED + page if image else page
-        found = resolver.resolve(folder, url, image, media)
+            if not image:
+                return page
+            embedded = shown.get(notes[written] or "") if shown is not None else None
+            if embedded is None or not embedded.markdown:
+                return NOTE_EMBED + page
+            text = embedded.markdown
+            heading = written.partition("#")[2].split("#")[-1]
+            if heading and not heading.startswith("^"):
+                text = _section(text, heading)
+            inner = _render_record(embedded, resolver, 1_000, media, [], None, text, 3)
+            return NOTE_EMBED + page + EMBED_TEXT + inner.html
+        found = resolver.resolve(record.folder, url, image, media)
         if found is None:
             missing.append(url)
         return found
 
-    rendered = render_markdown(entry.record.markdown, local_url=local_url, toc_min=toc_min)
+    text = record.markdown if markdown is None else markdown
+    return render_markdown(text, local_url=local_url, toc_min=toc_min, top_level=top_level)
+
+
+def render_body(entry: SiteEntry, resolver: MediaResolver, toc_min: int) -> BodyResult:
+    media: list[str] = []
+    missing: list[str] = []
+    entries = resolver.contents.entries
+    shown = {entries[index].id: entries[index].record for index in entry.embeds}
+    rendered = _render_record(entry.record, resolver, toc_min, media, missing, shown)
     return BodyResult(
         html=rendered.html,
         toc=[{"level": h.level, "id": h.id, "html": h.html} for h in rendered.toc],

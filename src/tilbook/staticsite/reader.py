@@ -20,7 +20,7 @@ from tilbook.reading import note_lines
 from tilbook.render.html import RENDERER_VERSION, entry_body, slugify, without_questions
 from tilbook.store.base import EntryFilter, FileInfo, Store
 
-READER_VERSION = 4
+READER_VERSION = 5
 """Bump when records change shape or content: cached records are then made again."""
 EXCERPT = 240
 SEARCH_TEXT = 300
@@ -65,6 +65,8 @@ class EntryRecord:
     """The day the entry's file was first committed (git), not the entry's date."""
     last_changed: str | None = None
     """The day of the last commit that changed the entry's file (git)."""
+    embeds: list[str] = field(default_factory=list)
+    """The entries this one embeds (`![[Note]]`), by id, in the order written."""
 
 
 @dataclass(slots=True)
@@ -147,6 +149,9 @@ def make_record(
         papers=papers,
         terms=terms,
         note_links=note_links,
+        embeds=list(
+            dict.fromkeys(link.entry for link in entry.note_links if link.embed and link.entry)
+        ),
         folder=folder,
         markdown=markdown,
         digest=_hash(folder, markdown, note_links),

@@ -174,10 +174,12 @@ def _body(state: LogState, view: SiteView, index: int) -> BodyResult:
 
     assert view.contents is not None and view.options is not None
     entry = view.contents.entries[index]
-    if not entry.record.markdown:
-        entry.record.markdown = markdown_of(
-            state.root, state.store(), entry.record, view.options.include_private
-        )
+    for shown in (index, *entry.embeds):  # the entry, and the text of the entries it embeds
+        record = view.contents.entries[shown].record
+        if not record.markdown:
+            record.markdown = markdown_of(
+                state.root, state.store(), record, view.options.include_private
+            )
     resolver = MediaResolver(state.root, view.contents, True)
     body = render_body(entry, resolver, view.options.toc_min)
     view.bodies[index] = body
