@@ -205,7 +205,10 @@ def todo(
 
     A TODO copied into later lists (even slightly reworded) is one task;
     "carried" counts the later lists that repeat it unfinished. A due date
-    written as Obsidian Tasks writes it (`- [ ] … 📅 2024-05-10`) is shown.
+    written as Obsidian Tasks writes it (`- [ ] … 📅 2024-05-10`) is shown;
+    overdue TODOs come first, then those due within a week, each by their
+    Tasks priority (🔺 ⏫ 🔼 🔽 ⏬). `--json` also gives their `scheduled` (⏳),
+    `start` (🛫), `created` (➕), `done_on` (✅), `recurrence` (🔁) and `priority`.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -237,7 +240,9 @@ def todo(
         when = first.entry.date or first.entry.title
         where = f"{when} · {first.entry.source}:{first.line}"
         mark = "[green]✓[/] " if item.done else ""
-        rows.append((item.id, mark + item.text, where, str(item.carried) if item.carried else ""))
+        rows.append(
+            (item.id, mark + item.shown_text, where, str(item.carried) if item.carried else "")
+        )
     dues = [item.due or "" for item in items]
     table = Table(show_edge=False, pad_edge=False, expand=True)
     table.add_column("id", style="dim", no_wrap=True, width=8)

@@ -92,6 +92,16 @@ class AgendaItem:
         return due_date(self.text)
 
     @property
+    def fields(self) -> TaskFields:
+        """The Obsidian Tasks fields the item writes (dates, recurrence, priority)."""
+        return task_fields(self.text)
+
+    @property
+    def shown_text(self) -> str:
+        """The text without its Tasks fields (what a list shows beside its own columns)."""
+        return without_task_fields(self.text)
+
+    @property
     def carried(self) -> int:
         """How many later lists repeat it still unfinished."""
         return sum(1 for occurrence in self.occurrences[1:] if not occurrence.done)
@@ -109,6 +119,7 @@ class AgendaItem:
             "done": self.done,
             "carried": self.carried,
             "due": self.due,
+            **self.fields.to_dict(),
             "first": self.first.to_dict(),
             "latest": self.latest.to_dict(),
             "occurrences": [o.to_dict() for o in self.occurrences],
@@ -129,6 +140,93 @@ def due_date(text: str) -> str | None:
         return date.fromisoformat(found.group(1)).isoformat()
     except ValueError:
         return None
+
+
+_FIELD_MARKS = (
+    "\U0001f4c5\u23f3\U0001f6eb\u2705\u2795\U0001f501\u23eb\U0001f53c\U0001f53d\U0001f53a\u23ec"
+)
+_DATE_FIELD = re.compile(
+    r"\s*([\U0001f4c5\u23f3\U0001f6eb\u2705\u2795])\ufe0f?\s*(\d{4}-\d{2}-\d{2})"
+)
+_RECURRENCE = re.compile(
+    rf"\s*\U0001f501\ufe0f?\s*([^{_FIELD_MARKS}]*?)(?=\s*(?:[{_FIELD_MARKS}]|\s\^|$))"
+)
+_PRIORITY_MARK = re.compile(r"\s*([\u23eb\U0001f53c\U0001f53d\U0001f53a\u23ec])\ufe0f?")
+PRIORITIES = {
+    "\U0001f53a": "highest",
+    "\u23eb": "high",
+    "\U0001f53c": "medium",
+    "\U0001f53d": "low",
+    "\u23ec": "lowest",
+}
+"""Obsidian Tasks' priority signs (🔺 ⏫ 🔼 🔽 ⏬) and their names."""
+PRIORITY_RANK = {"highest": 0, "high": 1, "medium": 2, None: 3, "low": 4, "lowest": 5}
+"""Most pressing first: a task with no priority sits between medium and low, as in Tasks."""
+_DATE_NAMES = {
+    "\U0001f4c5": "due",
+    "\u23f3": "scheduled",
+    "\U0001f6eb": "start",
+    "\u2705": "done_on",
+    "\u2795": "created",
+}
+DUE_SOON_DAYS = 7
+"""An open task due within this many days is listed before the rest of the agenda."""
+
+
+@dataclass(slots=True, frozen=True)
+class TaskFields:
+    """What an Obsidian Tasks item writes after its text (dates ISO, recurrence as text)."""
+
+    scheduled: str | None = None
+    start: str | None = None
+    created: str | None = None
+    done_on: str | None = None
+    recurrence: str | None = None
+    priority: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scheduled": self.scheduled,
+            "start": self.start,
+            "created": self.created,
+            "done_on": self.done_on,
+            "recurrence": self.recurrence,
+            "priority": self.priority,
+        }
+
+
+def _iso(day: str) -> str | None:
+    try:
+        return date.fromisoformat(day).isoformat()
+    except ValueError:
+        return None
+
+
+def task_fields(text: str) -> TaskFields:
+    """The Tasks fields of a task's text (`… ⏳ 2024-05-10 🔁 every week ⏫`)."""
+    if not any(mark in text for mark in _FIELD_MARKS):
+        return TaskFields()
+    dates: dict[str, str | None] = {}
+    for found in _DATE_FIELD.finditer(text):
+        name = _DATE_NAMES[found.group(1)]
+        if name != "due":
+            dates.setdefault(name, _iso(found.group(2)))
+    recurrence = _RECURRENCE.search(text)
+    priority = _PRIORITY_MARK.search(text)
+    return TaskFields(
+        **dates,
+        recurrence=(recurrence.group(1).strip() or None) if recurrence else None,
+        priority=PRIORITIES[priority.group(1)] if priority else None,
+    )
+
+
+def without_task_fields(text: str) -> str:
+    """A task's text without its Tasks dates, recurrence and priority."""
+    if not any(mark in text for mark in _FIELD_MARKS):
+        return text
+    text = _RECURRENCE.sub("", text)
+    text = _DATE_FIELD.sub("", text)
+    return _PRIORITY_MARK.sub("", text).strip()
 
 
 def normalise(text: str) -> str:
@@ -297,10 +395,12 @@ def agenda(
     include_done: bool = False,
     due: bool = False,
     overdue_on: date | None = None,
+    today: date | None = None,
 ) -> list[AgendaItem]:
-    """Open tasks (or all, with `include_done`), filtered, oldest first; with `due`, only
-    those with a due date (`📅 …`), soonest first; with `overdue_on` (today), only those
-    due before that day and still open."""
+    """Open tasks (or all, with `include_done`), filtered: overdue ones first, then those
+    due within `DUE_SOON_DAYS` of `today` (soonest first), then the rest oldest first,
+    each group by Tasks priority; with `due`, only those with a due date (`📅 …`), soonest
+    first; with `overdue_on` (today), only those due before that day and still open."""
     wanted = {tag.lstrip("#").casefold() for tag in tags or []}
     result = []
     for item in build_agenda(store, similarity=similarity):
@@ -321,7 +421,22 @@ def agenda(
         result.append(item)
     if due or overdue_on:
         result.sort(key=lambda item: item.due or "")
+    else:
+        result.sort(key=lambda item: _urgency(item, today or date.today()))
     return result
+
+
+def _urgency(item: AgendaItem, today: date) -> tuple[int, str, int]:
+    """Overdue, then due soon (soonest first), then the rest; then by priority."""
+    due = item.due
+    soon = date.fromordinal(today.toordinal() + DUE_SOON_DAYS).isoformat()
+    if due is not None and not item.done and due < today.isoformat():
+        group = 0
+    elif due is not None and not item.done and due <= soon:
+        group = 1
+    else:
+        group = 2
+    return group, due if group < 2 and due else "", PRIORITY_RANK[item.fields.priority]
 
 
 def find_item(items: list[AgendaItem], todo_id: str) -> AgendaItem:
