@@ -142,7 +142,13 @@ class Tab:
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def goto(self, path: str) -> Any:
-        return self.page.goto(self.base + path, wait_until="load")
+        response = self.page.goto(self.base + path, wait_until="load")
+        if response is None:
+            # The open page reloaded itself as we left it (the notes changed a moment
+            # ago and the app told its pages once their new version was ready): go again.
+            self.page.wait_for_load_state("load")
+            response = self.page.goto(self.base + path, wait_until="load")
+        return response
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """The hits of the search API (the same index the pages use)."""
