@@ -142,7 +142,12 @@ class Tab:
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def goto(self, path: str) -> Any:
-        response = self.page.goto(self.base + path, wait_until="load")
+        try:
+            response = self.page.goto(self.base + path, wait_until="load")
+        except playwright_api.Error as error:
+            if "interrupted by another navigation" not in str(error):
+                raise
+            response = None
         if response is None:
             # The open page reloaded itself as we left it (the notes changed a moment
             # ago and the app told its pages once their new version was ready): go again.
