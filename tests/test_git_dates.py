@@ -133,6 +133,26 @@ def test_no_repository_or_no_git_gives_no_dates(tmp_path: Path, repo: Path) -> N
     assert {e["first_seen"] for e in found.values()} == {None}
 
 
+def test_a_folder_outside_any_repository_starts_no_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    started: list[tuple[str, ...]] = []
+
+    def run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+        started.append(args)
+        return subprocess.CompletedProcess(args, 128, b"", b"")
+
+    monkeypatch.setattr(history, "_run", run)
+    assert history.git_head(plain) is None
+    assert started == []
+    (plain / ".git").write_text("gitdir: elsewhere\n")  # a worktree's or submodule's file
+    (plain / "sub").mkdir()
+    assert history.git_head(plain / "sub") is None  # asked git, which found no commit
+    assert [args[0] for args in started] == ["rev-parse"]
+
+
 def test_a_shallow_clone_hides_first_commits(tmp_path: Path, repo: Path) -> None:
     clone = tmp_path / "clone"
     subprocess.run(

@@ -60,9 +60,19 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
+def in_repository(root: Path) -> bool:
+    """Whether `root` or a folder above it holds `.git` (a folder, or the file of a
+    worktree or submodule): a look at the disk, so that a log outside git costs no
+    process on every index run."""
+    folder = root.resolve()
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
+
+
 def git_head(root: Path) -> tuple[str, bool] | None:
     """The folder's current commit and whether the clone is shallow; None when git is not
     installed, the folder is in no repository, or nothing is committed yet."""
+    if not in_repository(root):
+        return None  # no git process at all for a folder outside any repository
     try:
         found = _run(root, "rev-parse", "--is-shallow-repository", "HEAD")
     except (OSError, subprocess.TimeoutExpired):
