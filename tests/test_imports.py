@@ -23,16 +23,22 @@ try:
 except SystemExit as done:
     if done.code:
         raise
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
-def imported(*args: str) -> set[str]:
+def modules(*args: str) -> set[str]:
+    """Every module a fresh `tilbook ARGS` imported, by full name."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def imported(*args: str) -> set[str]:
+    """The top-level packages a fresh `tilbook ARGS` imported."""
+    return {name.split(".")[0] for name in modules(*args)}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["index", "--help"]])
@@ -46,3 +52,19 @@ def test_index_imports_nothing_heavy(tmp_path: Path) -> None:
     assert imported("index", str(log), "-q") & {*HEAVY, "rich"} == set()  # nothing to print
     (log / "journal.md").write_text("# Journal\n\n## 2024-03-14\n\nOne more.\n", encoding="utf-8")
     assert imported("index", str(log), "-q") & set(HEAVY) == set()  # with a changed file
+
+
+def test_index_with_nothing_changed_loads_neither_the_reader_nor_the_spelling_matcher(
+    tmp_path: Path,
+) -> None:
+    # Every command reads changes first, so an index run that finds none must start fast.
+    log = tmp_path / "log"
+    shutil.copytree(SAMPLE, log)
+    modules("index", str(log), "-q")
+    loaded = modules("index", str(log), "-q")
+    assert {"rapidfuzz", "Stemmer", "pyromark", "pathspec"} & {
+        name.split(".")[0] for name in loaded
+    } == set()
+    assert {
+        name for name in loaded if name.startswith(("tilbook.extract", "tilbook.reading"))
+    } == set()

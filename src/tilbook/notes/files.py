@@ -149,11 +149,13 @@ def ignore_rule(
     left out with a warning naming it. The file is read again on every call, so an
     edit to it counts on the next run.
     """
-    import pathspec
-
     lines: list[tuple[str, int | None]] = [(line, None) for line in vault_ignores(root)]
     lines += [(line, number) for number, line in enumerate(read_ignore_patterns(root, warnings), 1)]
     lines += [(pattern, None) for pattern in extra_ignores]
+    if not any(line.strip() for line, _ in lines):
+        return lambda relative, is_dir: False  # nothing to leave out: no matcher to load
+    import pathspec
+
     valid: list[str] = []
     for line, number in lines:
         try:

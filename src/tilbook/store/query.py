@@ -13,6 +13,7 @@ word that contains it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,9 +34,6 @@ _CJK_RANGES = (
 )
 _CJK_CLASS = "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in _CJK_RANGES)
 CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_SCRIPT_BOUNDARY = re.compile(
-    f"(?<=[{_CJK_CLASS}])(?=[^{_CJK_CLASS}\\s])|(?<=[^{_CJK_CLASS}\\s])(?=[{_CJK_CLASS}])"
-)
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _FILTER = re.compile(r"^(tag|since|until|from|to):(.+)$", re.IGNORECASE)
 
@@ -46,7 +44,16 @@ def has_cjk(text: str) -> bool:
 
 def split_scripts(text: str) -> str:
     """Put a space where CJK meets other letters: `MAML을` → `MAML 을`."""
-    return _SCRIPT_BOUNDARY.sub(" ", text) if has_cjk(text) else text
+    return _script_boundary().sub(" ", text) if has_cjk(text) else text
+
+
+@functools.cache
+def _script_boundary() -> re.Pattern[str]:
+    # NOTE: compiled on first use: a pattern of negated CJK classes takes ~10 ms to
+    # compile, which every command would pay at start-up, and most text has no CJK.
+    return re.compile(
+        f"(?<=[{_CJK_CLASS}])(?=[^{_CJK_CLASS}\\s])|(?<=[^{_CJK_CLASS}\\s])(?=[{_CJK_CLASS}])"
+    )
 
 
 def cjk_grams(text: str) -> str:

@@ -15,9 +15,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 MIN_LENGTH = 4
 """Shorter words are not corrected: too many words are one edit away from them."""
 RARE = 2
@@ -74,6 +71,10 @@ def close_words(
     }
     if not counts:
         return []
+    # NOTE: imported here: only a search for a word the notes lack needs the matcher.
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     found = process.extract(
         typed, list(counts), scorer=OSA.distance, score_cutoff=allowed, limit=None
     )

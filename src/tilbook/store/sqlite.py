@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tilbook.errors import (
     AmbiguousId,
@@ -34,8 +34,6 @@ from tilbook.model import (
 )
 from tilbook.notes.files import STATE_DIR
 from tilbook.store import sqlite_links
-from tilbook.store.abbreviations import Abbreviations, abbreviations
-from tilbook.store.alternatives import corrected_text, plan, typed_text
 from tilbook.store.base import (
     Alternative,
     EntryDate,
@@ -85,6 +83,9 @@ from tilbook.store.stemming import (
     phrase_stems,
     query_stems,
 )
+
+if TYPE_CHECKING:
+    from tilbook.store.abbreviations import Abbreviations
 
 _WORD_COLUMNS = "{title body tags}"
 _BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0, 0.4)"
@@ -767,6 +768,8 @@ class SQLiteStore:
     def _abbreviations(self, extra: Mapping[str, Sequence[str]] | None) -> Abbreviations:
         key = (*self._version(), repr(sorted((extra or {}).items())))
         if self._abbreviations_cache is None or self._abbreviations_cache[0] != key:
+            from tilbook.store.abbreviations import abbreviations
+
             self._abbreviations_cache = (key, abbreviations(self.glossary(), extra))
         return self._abbreviations_cache[1]
 
@@ -777,6 +780,9 @@ class SQLiteStore:
         limit: int = 20,
         abbreviations: Mapping[str, Sequence[str]] | None = None,
     ) -> SearchResult:
+        # NOTE: imported here: the spelling matcher is needed only by searches.
+        from tilbook.store.alternatives import corrected_text, plan, typed_text
+
         slots = plan(query, self, known=self._abbreviations(abbreviations)) if query.terms else []
         if not slots:
             return SearchResult(self.search(query, limit=limit))

@@ -12,10 +12,12 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tilbook.extract.notelinks import NoteFile, Resolver, aliases_of
 from tilbook.model import Entry, NoteLink
+
+if TYPE_CHECKING:
+    from tilbook.extract.notelinks import NoteFile
 
 _COLUMNS = "target, text, line, form, heading, block, embed, href, to_entry, to_source, candidates"
 SELECT_LINK = (
@@ -89,6 +91,9 @@ def load(db: sqlite3.Connection, scope: str, by_row: dict[int, Entry]) -> None:
 
 def note_files(db: sqlite3.Connection) -> list[NoteFile]:
     """Every indexed note file with its aliases (entries: see `entries_of`)."""
+    # NOTE: imported here: the extractors are not needed by commands that only read.
+    from tilbook.extract.notelinks import NoteFile, aliases_of
+
     files: list[NoteFile] = []
     for source, front_matter in db.execute(
         "SELECT source, front_matter FROM files WHERE layout IS NOT NULL"
@@ -152,6 +157,8 @@ def resolve(db: sqlite3.Connection, changed: Sequence[str] | None = None) -> int
         ).fetchall()
     else:
         rows = db.execute(select).fetchall()
+    from tilbook.extract.notelinks import Resolver
+
     resolver = Resolver(files, lambda source: entries_of(db, source))
     updates: list[tuple[Any, ...]] = []
     for rowid, origin, target, heading, block, *before in rows:

@@ -25,9 +25,6 @@ MIN_HITS = 2
 """Function words of a language an entry needs before its stemmer is used for it."""
 _WORD = re.compile(r"[^\W\d_]{3,}")
 """Words worth stemming: three letters or more (no digits, no CJK runs handled here)."""
-_CJK = re.compile(
-    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
-)
 
 
 @cache
