@@ -463,6 +463,62 @@ def test_edit_conflict_when_the_outside_edit_changes_the_opening_words(
     assert journal.read_text(encoding="utf-8") == outside.replace(theirs, mine)
 
 
+def test_conflict_page_keeps_the_unsaved_text_when_the_notes_change_again(
+    tab: Callable[..., Tab], served: Served
+) -> None:
+    """The conflict page holds the user's unsaved text: a live reload must never replace it."""
+    desk = tab()
+    page = desk.page
+    journal = served.file("journal.md")
+    target = entry_id(desk, "Wrapped the sampling loop")
+    desk.goto(f"/entry/{target}/edit")
+    editor = page.locator("#markdown")
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Mine: no_grad everywhere from now on.")
+
+    outside = journal.read_text(encoding="utf-8").replace("from 9 GB", "from 9.5 GB", 1)
+    journal.write_text(outside, encoding="utf-8")
+    settled(served, desk, '"9.5 GB"')
+    page.click("form.app-editor button[type=submit]")
+    page.wait_for_load_state("load")
+    page.locator("#conflict").wait_for()
+    mine = editor.input_value()
+    assert "Mine: no_grad everywhere from now on." in mine
+    no_reload_marker(desk)
+
+    # The notes change again elsewhere: every open page is told, and the ones without
+    # unsaved text reload (a second tab shows when the news has come).
+    other = tab()
+    other.goto("/")
+    no_reload_marker(other)
+    lab = served.file("lab-notes.md")
+    with other.page.expect_navigation(timeout=8_000):
+        lab.write_text(lab.read_text(encoding="utf-8") + "\n15.8. Zeitraffer\n", encoding="utf-8")
+    other.page.wait_for_load_state("load")
+    assert not stayed(other)
+    time.sleep(0.5)  # the conflict page had the news at the same moment
+    assert stayed(desk), "the conflict page was reloaded: the unsaved text was at stake"
+    assert editor.input_value() == mine
+    assert journal.read_text(encoding="utf-8") == outside
+
+    # Leaving it asks first (and stays when told no) ...
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Cancel").click()
+    wait_until(lambda: asked, what="the question before leaving unsaved text")
+    assert asked == ["beforeunload"]
+    assert stayed(desk) and editor.input_value() == mine
+    # ... and saving it does not ask: it goes through, the change elsewhere kept.
+    theirs = page.locator("#theirs").text_content() or ""
+    with page.expect_navigation():
+        page.click("form.app-editor button[type=submit]")
+    assert "/edit" not in page.url
+    assert outside.count(theirs) == 1
+    assert journal.read_text(encoding="utf-8") == outside.replace(theirs, mine)
+    assert lab.read_text(encoding="utf-8").endswith("15.8. Zeitraffer\n")
+
+
 # -- TODO agenda, review ---------------------------------------------------------------------------
 
 

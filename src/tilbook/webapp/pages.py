@@ -313,6 +313,31 @@ def _entry_moved(state: LogState, form: dict[str, str]) -> Any:
     return state.store().entry(nearest.id)
 
 
+def _conflict_as_indexed_now(state: LogState, entry: Any, conflict: Any) -> tuple[Any, Any]:
+    """The entry and the conflict to show, with the index caught up with the file.
+
+    A conflict means the file changed on disk, and the index may not have followed yet
+    (the watcher waits a moment). The conflict page is then never reloaded for the
+    change (it holds the user's text): it must name the entry as it is indexed after
+    the change, or saving from it would not find the entry again.
+    """
+    from tilbook.errors import EditConflict, EntryNotFound
+    from tilbook.features.editing import entry_source
+
+    state.sync()  # or the watcher did, meanwhile: look the entry up again either way
+    try:
+        now = state.store().entry(entry.id)
+    except EntryNotFound:
+        now = _entry_moved(state, {"source": entry.source, "line": str(entry.line)})
+    if now is None or now.source != entry.source:
+        return entry, conflict
+    source = entry_source(state.root, now)
+    shown = EditConflict(
+        str(conflict), yours=conflict.yours, theirs=source.markdown, version=source.version
+    )
+    return now, shown
+
+
 async def edit_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     from tilbook.errors import EditConflict, EntryNotFound
     from tilbook.features.editing import entry_source, save_entry_source
@@ -347,6 +372,7 @@ async def edit_page(request: Request, state: LogState, csrf: Csrf) -> Response:
     try:
         saved = save_entry_source(state.root, source, markdown, form.get("version", ""))
     except EditConflict as conflict:
+        entry, conflict = _conflict_as_indexed_now(state, entry, conflict)
         return render(
             request,
             state,

@@ -119,6 +119,15 @@
     }, 200);
     editor.addEventListener("input", () => { editor.dataset.dirty = "1"; update(); });
     update();
+    // Unsaved text (typed here, or sent back by the server on an edit conflict) is marked
+    // dirty: the page is then never reloaded for a change on disk, and leaving it asks
+    // first. Saving it, through the editor's own form, leaves without asking.
+    let saving = false;
+    editor.form?.addEventListener("submit", () => { saving = true; });
+    window.addEventListener("pageshow", () => { saving = false; });
+    window.addEventListener("beforeunload", (event) => {
+      if (editor.dataset.dirty && !saving) { event.preventDefault(); event.returnValue = true; }
+    });
   }
 
   // -- flashcard review with the keyboard -----------------------------------------------
