@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tilbook.errors import DateInputError
+from tilbook.parse import dates
 from tilbook.parse.dates import date_prefix, filename_date, only_date, user_date
 
 
@@ -82,3 +85,19 @@ def test_user_date_refuses_with_the_forms_to_use(typed: str) -> None:
 def test_user_date_whole_day_refuses_a_month() -> None:
     with pytest.raises(DateInputError, match="2024-03-14 or today"):
         user_date("2024-03", whole_day=True)
+
+
+# -- the cheap signals that spare most text the date patterns --------------------------------
+
+
+@pytest.mark.parametrize("form", [form for form, _ in [*dates._FULL, *dates._PARTIAL]])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_date_form_is_skipped_only_where_it_cannot_match(form: str, data: st.DataObject) -> None:
+    # A form is not searched when the text lacks one of its signals: that must never hide
+    # a date the form would have found. Texts are drawn from the form's own pattern.
+    pattern = dict([*dates._FULL, *dates._PARTIAL])[form]
+    text = data.draw(st.from_regex(pattern))
+    if pattern.search(text):
+        needs = dates._NEEDS[form]
+        assert needs & dates._signals(text, partial=True) == needs, text

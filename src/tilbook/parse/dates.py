@@ -241,9 +241,38 @@ _PARTIAL: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]  # fmt: skip
 _PARTIAL_NAMES = {name for name, _ in _PARTIAL}
-_DIGITLESS = {"month"}
-"""The only form that can match a text without a digit (`March`, with the caller's year)."""
-_DIGIT = re.compile(r"\d")
+_DIGIT_FLAG, _YEAR_FLAG, _MONTH_FLAG, _DOT_FLAG, _CJK_FLAG = 1, 2, 4, 8, 16
+"""The signals a form cannot match without: a digit, four digits in a row, a month name,
+a `.`, a CJK date mark. A text's signals take a few cheap scans, and the forms they rule
+out are not searched at all: most text holds no date."""
+_NEEDS: dict[str, int] = {
+    "week": _DIGIT_FLAG | _YEAR_FLAG,
+    "cjk": _DIGIT_FLAG | _YEAR_FLAG | _CJK_FLAG,
+    "ymd": _DIGIT_FLAG | _YEAR_FLAG,
+    "compact": _DIGIT_FLAG | _YEAR_FLAG,
+    "dmy": _DIGIT_FLAG | _YEAR_FLAG,
+    "month-range-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "day-range-month-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "day-month-range-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "month-day-range-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "day-month-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "month-day-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "yy": _DIGIT_FLAG | _DOT_FLAG,
+    "month-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
+    "ym": _DIGIT_FLAG | _YEAR_FLAG,
+    "cjk-md": _DIGIT_FLAG | _CJK_FLAG,
+    "month-day": _DIGIT_FLAG | _MONTH_FLAG,
+    "day-month": _DIGIT_FLAG | _MONTH_FLAG,
+    "md": _DIGIT_FLAG,
+    "dm-dot": _DIGIT_FLAG | _DOT_FLAG,
+    "md-dot": _DIGIT_FLAG | _DOT_FLAG,
+    "month": _MONTH_FLAG,
+}
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_YEAR = re.compile(r"\d{4}")
+_HAS_MONTH_NAME = re.compile(_alternatives(MONTHS), _F)
+"""Any month name, inside a word too: a superset of what the forms match, so the signal
+may be present where no form matches, never absent where one would."""
 _NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
@@ -344,15 +373,30 @@ def _read(
     return found, until, swapped
 
 
+def _signals(window: str, partial: bool) -> int:
+    """The signals (`_DIGIT_FLAG` …) `window` holds; a month name is looked for only where a
+    form that needs one could still match (with a year, or any form without one)."""
+    found = 0
+    if _HAS_DIGIT.search(window):
+        found |= _DIGIT_FLAG
+        if _HAS_YEAR.search(window):
+            found |= _YEAR_FLAG
+    if "." in window:
+        found |= _DOT_FLAG
+    if any(mark in window for mark in "년年월月"):
+        found |= _CJK_FLAG
+    if (partial or found & _YEAR_FLAG) and _HAS_MONTH_NAME.search(window):
+        found |= _MONTH_FLAG
+    return found
+
+
 def _candidates(
-    text: str, forms: list[tuple[str, re.Pattern[str]]], limit: int, first_rank: int = 0
+    window: str, forms: list[tuple[str, re.Pattern[str]]], signals: int, first_rank: int = 0
 ) -> list[tuple[int, int, str, re.Match[str]]]:
     found = []
-    window = text[:limit]
-    # Every form but a lone month name needs a digit: most text has none to look at.
-    wordy = _DIGIT.search(window) is None
     for rank, (form, pattern) in enumerate(forms, start=first_rank):
-        if wordy and form not in _DIGITLESS:
+        needs = _NEEDS[form]
+        if needs & signals != needs:
             continue
         match = pattern.search(window)
         if match is not None:
@@ -375,9 +419,11 @@ def find_date(
     `` ` ``, `【` or a weekday). `year` is used for dates written without one;
     `day_first` decides `03/04/2024` (see `slash_dates_day_first`).
     """
-    found = _candidates(text, _FULL, limit)
+    window = text[:limit]
+    signals = _signals(window, partial=year is not None)
+    found = _candidates(window, _FULL, signals)
     if year is not None:
-        found += _candidates(text, _PARTIAL, limit, first_rank=len(_FULL))
+        found += _candidates(window, _PARTIAL, signals, first_rank=len(_FULL))
     found.sort(key=lambda item: (item[0], item[1]))
     for start, _, form, match in found:
         if at_start and start > limit // 2:
