@@ -312,3 +312,37 @@ def test_the_search_page_names_the_other_names(client: TestClient) -> None:
     found = client.get("/api/search", params={"q": "VAE"}).json()
     assert found["showing_results_for"] is None
     assert "variational autoencoder" in found["also_searched"]
+
+
+# -- the words of the notes, shared by a process's connections --------------------------------
+
+
+def test_connections_share_the_words_and_see_a_change_made_by_another(log: Path) -> None:
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store
+    from tilbook.store.query import parse_query
+
+    def corrected(store: Any, typed: str) -> str | None:
+        result = store.search_with_alternatives(parse_query(typed))
+        return result.showing_results_for  # type: ignore[no-any-return]
+
+    first, second = open_store(log), open_store(log)
+    try:
+        sync(log, first, load_settings(log))
+        assert corrected(first, "zebrsa") == "zebra"
+        # The second connection (another thread of the web app) uses what the first read.
+        before = first.vocabulary("z")
+        assert second.vocabulary("z") is before
+        # A word written since, indexed through the second connection, is found by both.
+        (log / "later.md").write_text(
+            "# Later\n\n## 2024-05-01 Quaternions\n\nQuaternions rotate without gimbal lock.\n",
+            encoding="utf-8",
+        )
+        sync(log, second, load_settings(log))
+        assert corrected(first, "quaternoins") == "quaternions"
+        assert corrected(second, "quaternoins") == "quaternions"
+        assert first.vocabulary("z") is not before
+    finally:
+        first.close()
+        second.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import heapq
 import json
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +95,29 @@ _BM25 = "bm25(entries_fts, 5.0, 1.0, 3.0, 1.0, 0.4)"
 form of the word (its stem) counts least, so the form typed ranks first."""
 _STEM_LANGUAGES = "stem_languages"
 """Meta: the languages whose stemmers the index used (a query is stemmed in each)."""
+
+
+_STRUCTURE = 10
+"""The row of an FTS5 table's data table that holds its structure record."""
+
+
+@dataclass(slots=True)
+class _Derived:
+    """Tables derived from one state of an index (the words of the notes with their entry
+    counts, the abbreviations in force), made once for all of a process's connections."""
+
+    state: bytes
+    vocabulary: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """Words and how many entries hold each, by the prefix asked for."""
+    abbreviations: dict[str, Abbreviations] = field(default_factory=dict)
+    """By the user's own pairs (their repr)."""
+    making: threading.Lock = field(default_factory=threading.Lock)
+
+
+_DERIVED: dict[Path, _Derived] = {}
+_DERIVED_LOCK = threading.Lock()
+_DERIVED_PATHS = 8
+"""Indexes whose derived tables a process keeps at once."""
 
 
 def _now() -> str:
@@ -708,13 +733,23 @@ class SQLiteStore:
 
     # -- typos and abbreviations (tilbook.store.alternatives) ------------------------------
 
-    _vocabulary_cache: tuple[tuple[int, int], dict[str, list[tuple[str, int]]]] | None = None
-    _abbreviations_cache: tuple[tuple[int, int, str], Abbreviations] | None = None
-
-    def _version(self) -> tuple[int, int]:
-        """Changes whenever the index does (another connection's commit or this one's)."""
-        row = self.db.execute("PRAGMA data_version").fetchone()
-        return int(row[0]), self.db.total_changes
+    def _derived(self) -> _Derived:
+        """What this process derived from the full-text index as it is now, shared by all
+        its connections to this index (a web app has one per thread)."""
+        # NOTE: the full-text index's structure record (id 10 of its data table) is
+        # rewritten by every change to the index, whichever connection or process made
+        # it: its bytes name the state the derived tables were made from.
+        row = self.db.execute(f"SELECT block FROM entries_fts_data WHERE id = {_STRUCTURE}")
+        found = row.fetchone()
+        state = bytes(found[0]) if found else b""
+        with _DERIVED_LOCK:
+            derived = _DERIVED.get(self.path)
+            if derived is None or derived.state != state:
+                _DERIVED.pop(self.path, None)
+                while len(_DERIVED) >= _DERIVED_PATHS:
+                    del _DERIVED[next(iter(_DERIVED))]  # the index least recently changed
+                derived = _DERIVED[self.path] = _Derived(state)
+        return derived
 
     def _vocabulary_table(self) -> str:
         # NOTE: an fts5vocab table in the temp schema, made on demand: no migration, and
@@ -745,11 +780,11 @@ class SQLiteStore:
         return int(row[0])
 
     def vocabulary(self, starting: str = "") -> list[tuple[str, int]]:
-        version = self._version()
-        if self._vocabulary_cache is None or self._vocabulary_cache[0] != version:
-            self._vocabulary_cache = (version, {})
-        cached = self._vocabulary_cache[1]
-        if starting not in cached:
+        derived = self._derived()
+        cached = derived.vocabulary
+        with derived.making:  # one connection reads it; the others wait and share it
+            if starting in cached:
+                return cached[starting]
             # NOTE: a range on `term` is read from the index's own term order, not scanned.
             rows = self.db.execute(
                 f"SELECT term, max(doc) FROM {self._vocabulary_table()} "
@@ -757,7 +792,7 @@ class SQLiteStore:
                 (starting, starting + "\U0010ffff" if starting else "\U0010ffff"),
             ).fetchall()
             cached[starting] = [(str(t), int(n)) for t, n in rows if str(t).isalpha()]
-        return cached[starting]
+            return cached[starting]
 
     def glossary(self) -> list[tuple[str, str]]:
         return [
@@ -766,12 +801,15 @@ class SQLiteStore:
         ]
 
     def _abbreviations(self, extra: Mapping[str, Sequence[str]] | None) -> Abbreviations:
-        key = (*self._version(), repr(sorted((extra or {}).items())))
-        if self._abbreviations_cache is None or self._abbreviations_cache[0] != key:
-            from tilbook.store.abbreviations import abbreviations
+        derived = self._derived()
+        key = repr(sorted((extra or {}).items()))
+        with derived.making:
+            found = derived.abbreviations.get(key)
+            if found is None:
+                from tilbook.store.abbreviations import abbreviations
 
-            self._abbreviations_cache = (key, abbreviations(self.glossary(), extra))
-        return self._abbreviations_cache[1]
+                found = derived.abbreviations[key] = abbreviations(self.glossary(), extra)
+            return found
 
     def search_with_alternatives(
         self,
