@@ -9,13 +9,14 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tilbook.model import IndexWarning
 from tilbook.render.html import RENDERER_VERSION
-from tilbook.staticsite.contents import RELATED, SiteContents, build_contents
+from tilbook.staticsite.contents import RELATED, SiteContents, build_contents, refresh_contents
 from tilbook.staticsite.generator import (
     BodyResult,
     MediaResolver,
@@ -28,9 +29,10 @@ from tilbook.staticsite.generator import (
     search_index,
     search_index_key,
 )
-from tilbook.staticsite.reader import markdown_of, read_log
+from tilbook.staticsite.reader import EntryRecord, markdown_of, read_log
 from tilbook.staticsite.writer import (
     Manifest,
+    Related,
     check_out_folder,
     copy_file,
     manifest_path,
@@ -98,6 +100,32 @@ class _Job:
 
 
 _JOB: _Job | None = None
+
+
+@dataclass(slots=True)
+class _Memory:
+    """The last build of an output folder in this process, kept for the next one (a watch
+    loop, the web app): while the manifest is still the one that build wrote, the next
+    build takes the records, contents and fingerprints from here instead of loading every
+    entry again, and, when only the text of entries changed, makes only their pages and
+    the pages that list them (`refresh_contents`)."""
+
+    token: str
+    """The manifest's `build` state written by that build."""
+    options: str
+    records: dict[str, tuple[str, list[EntryRecord]]]
+    """The manifest's records by file, as `read_log` takes them."""
+    contents: SiteContents
+    pages: int
+    paths: set[str]
+    """Every page's path."""
+    outputs: dict[str, str]
+    """The manifest's output fingerprints."""
+    body_keys: list[str]
+    """Each entry's body cache key."""
+
+
+_MEMORY: dict[Path, _Memory] = {}
 
 
 def _ignore_rule(root: Path) -> Callable[[str, bool], bool]:
@@ -216,35 +244,61 @@ def _build(
             progress(message)
 
     manifest = Manifest(manifest_path(root, out), clean=False)
+    memory = _MEMORY.pop(manifest.path, None)
     try:
+        if memory is not None and (
+            clean or memory.options != options.key() or memory.token != manifest.state("build")
+        ):
+            memory = None  # another build (or another process) wrote the manifest since
         step("reading the index")
-        log = read_log(
-            root,
-            store,
-            include_private=options.include_private,
-            cache=None if clean else manifest.records(),
-        )
+        cache = None if clean else memory.records if memory else manifest.records()
+        log = read_log(root, store, include_private=options.include_private, cache=cache)
         report.warnings.extend(log.warnings)
-        related = None if clean else manifest.state("related")
-        contents = build_contents(
-            log,
-            related_cache=related,
-            relate=lambda ids: store.related_all(limit=RELATED, only=ids),
-        )
-        page_list = pages(contents, options)
-        report.entries = len(contents.entries)
-        report.pages = len(page_list)
-        previous = manifest.outputs()
+        related: Related | None = None
+        if memory is not None:
+            old = memory.contents
+            related = (old.related_key, old.related_ids, old.related_prints)
+        elif not clean:
+            related = manifest.related()
+
+        def relate(ids: list[str] | None) -> dict[str, list[str]]:
+            return store.related_all(limit=RELATED, only=ids)
+
+        stored = memory.outputs if memory is not None else manifest.outputs()
+        previous = stored
         if clean:
             remove_outputs(out, previous)
             previous = {}
         elif not (out / "index.html").is_file():
             previous = {}  # the folder was emptied or replaced: write everything
+        refreshed = None
+        if memory is not None and previous:
+            refreshed = refresh_contents(memory.contents, log, relate)
+        dropped_bodies: set[str] = set()
+        if memory is not None and refreshed is not None:
+            # Only the text of some entries changed: the other entry pages stay as they are.
+            contents = memory.contents
+            page_list = pages(contents, options, refreshed, set(refreshed))
+            report.pages = memory.pages
+            paths = memory.paths
+            body_keys = memory.body_keys
+            for i in refreshed:
+                key = _body_key(contents.entries[i].digest, options)
+                if key != body_keys[i]:
+                    dropped_bodies.add(body_keys[i])
+                    body_keys[i] = key
+            dropped_bodies -= set(body_keys)
+        else:
+            contents = build_contents(log, related_cache=related, relate=relate)
+            page_list = pages(contents, options)
+            report.pages = len(page_list)
+            paths = {page.path for page in page_list}
+            body_keys = [_body_key(entry.digest, options) for entry in contents.entries]
+        report.entries = len(contents.entries)
         stale = [
             i for i, page in enumerate(page_list) if previous.get(page.path) != page.fingerprint
         ]
-        report.unchanged = len(page_list) - len(stale)
-        body_keys = [_body_key(entry.digest, options) for entry in contents.entries]
+        report.unchanged = report.pages - len(stale)
         needed = sorted({i for index in stale for i in page_list[index].bodies})
         cached_by_key = manifest.bodies(body_keys[i] for i in needed) if not clean else {}
         cached = {i: cached_by_key[body_keys[i]] for i in needed if body_keys[i] in cached_by_key}
@@ -296,7 +350,7 @@ def _build(
             )
         written = [page_list[i].path for i in stale]
         outputs = {page_list[i].path: page_list[i].fingerprint for i in stale}
-        current = {page.path for page in page_list}
+        current = set(paths)
 
         # Assets: written when their bytes change; the search index when what it lists does.
         for asset in assets():
@@ -346,21 +400,38 @@ def _build(
                 outputs[path] = fingerprint
 
         report.removed = remove_outputs(out, sorted(set(previous) - current))
-        state: dict[str, object] = {}
-        if related is None or related[0] != contents.related_key:
-            state["related"] = (
-                contents.related_key,
-                contents.related_ids,
-                contents.related_prints,
-            )
+        removed = set(report.removed)
+        token = uuid.uuid4().hex
+        state: dict[str, object] = {"build": token}
+        made = (contents.related_key, contents.related_ids, contents.related_prints)
         manifest.save(
             outputs,
             report.removed,
             {body_keys[i]: body for i, body in fresh.items()},
-            set(body_keys),
+            None if refreshed is not None else wanted_keys,
+            dropped_bodies=dropped_bodies,
             files=log.changed,
             gone_files=log.removed,
             state=state,
+            related=None if related is not None and related[0] == made[0] else (related, made),
+        )
+        records = dict(cache or {})
+        records.update(log.changed)
+        for gone in log.removed:
+            records.pop(gone, None)
+        kept = dict(stored)
+        for path in removed:
+            kept.pop(path, None)
+        _MEMORY.clear()  # one output folder at a time
+        _MEMORY[manifest.path] = _Memory(
+            token,
+            options.key(),
+            records,
+            contents,
+            report.pages,
+            paths,
+            kept | outputs,
+            body_keys,
         )
     finally:
         manifest.close()

@@ -204,7 +204,7 @@ def build_contents(
             url = _entry_url(record.date, f"{record.slug}-{record.id[:6]}")
         used_urls.add(url)
         own = [(tag_names[key], tag_urls[key]) for key in map(_tag_key, record.tags)]
-        key = f"{record.meta}:{url}:{own}" if own else f"{record.meta}:{url}"
+        key = _listing_key(record, url, own)
         sort_key = (record.date or "", record.source, record.position)
         lite_key = f"{url}\1{record.title}\1{record.date}"
         entries.append(SiteEntry(index, record, url, own, key, sort_key, lite_key))
@@ -257,8 +257,8 @@ def build_contents(
             found.definitions.append((definition, site_entry.index))
     glossary = sorted(terms.values(), key=lambda t: (t.term.casefold(), t.term))
 
-    prints = {record.id: f"{record.relation}:{record.digest}" for record in records}
-    related_key = hashlib.blake2b("".join(prints.values()).encode(), digest_size=16).hexdigest()
+    prints = {record.id: _related_print(record) for record in records}
+    related_key = _related_key(prints)
     related_ids = _related_ids(prints, related_key, related_cache, relate)
     by_id = {entry.id: entry.index for entry in entries}
     for entry in entries:
@@ -267,28 +267,72 @@ def build_contents(
     for site_entry in entries:
         source_urls.setdefault(site_entry.record.source, site_entry.url)
     by_id = {site_entry.id: site_entry.index for site_entry in entries}
-    for site_entry in entries:
-        if site_entry.record.note_links:
-            site_entry.link_key = "\1".join(
-                entries[by_id[to]].url if to in by_id else ""
-                for _, to in site_entry.record.note_links
-            )
+    entry_urls = {site_entry.id: site_entry.url for site_entry in entries}
     for site_entry in entries:
         site_entry.embeds = [by_id[to] for to in site_entry.record.embeds if to in by_id]
-    own_links = [site_entry.link_key for site_entry in entries]
     for site_entry in entries:
-        if site_entry.embeds:
-            # The body shows the embedded entries' text (and their links): it changes with them.
-            site_entry.link_key += "\2" + "\2".join(
-                entries[other].record.digest + own_links[other] for other in site_entry.embeds
-            )
+        if site_entry.record.note_links or site_entry.embeds:
+            site_entry.link_key = _link_key(entries, site_entry, entry_urls)
     for index in newest:
         for target in dict.fromkeys(to for _, to in entries[index].record.note_links if to):
             other = by_id.get(target)
             if other is not None and other != index:
                 entries[other].linked_from.append(index)
                 entries[index].links_to.append(other)
-    targets = [
+    return SiteContents(
+        entries=entries,
+        chronological=chronological,
+        newest=newest,
+        undated=undated,
+        tags=tags,
+        tag_by_key=tag_by_key,
+        months=months,
+        papers=papers,
+        glossary=glossary,
+        targets=_targets(log, tag_by_key),
+        heatmap=heatmap(entries, chronological),
+        source_urls=source_urls,
+        related_key=related_key,
+        related_ids=related_ids,
+        related_prints=prints,
+        entry_urls=entry_urls,
+        changed=recently_changed(entries),
+    )
+
+
+def _listing_key(record: EntryRecord, url: str, tags: list[tuple[str, str]]) -> str:
+    """`SiteEntry.key`: what listings show about an entry (hashed: pages that list
+    thousands of entries hash all their keys)."""
+    text = f"{record.meta}:{url}:{tags}" if tags else f"{record.meta}:{url}"
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _related_print(record: EntryRecord) -> str:
+    return f"{record.relation}:{record.digest}"
+
+
+def _related_key(prints: dict[str, str]) -> str:
+    return hashlib.blake2b("".join(prints.values()).encode(), digest_size=16).hexdigest()
+
+
+def _own_link_key(record: EntryRecord, entry_urls: dict[str, str]) -> str:
+    return "\1".join(entry_urls.get(to, "") if to else "" for _, to in record.note_links)
+
+
+def _link_key(entries: list[SiteEntry], entry: SiteEntry, entry_urls: dict[str, str]) -> str:
+    """`SiteEntry.link_key`: where the entry's links to notes lead, and the text (and links)
+    of the entries it embeds, which its body shows: it changes with them."""
+    key = _own_link_key(entry.record, entry_urls)
+    if entry.embeds:
+        key += "\2" + "\2".join(
+            entries[other].record.digest + _own_link_key(entries[other].record, entry_urls)
+            for other in entry.embeds
+        )
+    return key
+
+
+def _targets(log: LogContent, tag_by_key: dict[str, Tag]) -> list[dict[str, Any]]:
+    return [
         {
             "text": _TARGET_TAGS.sub("", target["text"]).strip() or target["text"],
             "source": info.source,
@@ -302,25 +346,97 @@ def build_contents(
         for info in sorted(log.files, key=lambda f: f.source)
         for target in info.targets
     ]
-    return SiteContents(
-        entries=entries,
-        chronological=chronological,
-        newest=newest,
-        undated=undated,
-        tags=tags,
-        tag_by_key=tag_by_key,
-        months=months,
-        papers=papers,
-        glossary=glossary,
-        targets=targets,
-        heatmap=heatmap(entries, chronological),
-        source_urls=source_urls,
-        related_key=related_key,
-        related_ids=related_ids,
-        related_prints=prints,
-        entry_urls={site_entry.id: site_entry.url for site_entry in entries},
-        changed=recently_changed(entries),
-    )
+
+
+_SHAPE = (
+    "id",
+    "source",
+    "position",
+    "date",
+    "title",
+    "slug",
+    "category",
+    "layout",
+    "folder",
+    "tags",
+    "papers",
+    "terms",
+    "note_links",
+    "embeds",
+    "first_seen",
+    "last_changed",
+)
+"""What a record shares with its entry's place in the site: its address, tags, month,
+neighbours, papers, glossary terms and links. The rest (the text, and what is made from
+it: excerpt, search text, digests) only shows on its own page and in the listings."""
+
+
+def refresh_contents(
+    contents: SiteContents, log: LogContent, relate: Relate | None = None
+) -> list[int] | None:
+    """Bring the last build's `contents` up to date with `log` in place, when only the
+    entries' text changed (the same entries, in the same files and places, with the same
+    titles, dates, tags, papers, terms and links); else None (`build_contents` then makes
+    the contents again). Returns the entries whose own page may have changed: those whose
+    record changed, those that embed one of them, and those whose related entries changed.
+
+    What this leaves is what `build_contents(log)` makes, given the same related entries.
+    """
+    entries = contents.entries
+    records = log.records
+    if len(records) != len(entries):
+        return None
+    changed: list[int] = []
+    for index, record in enumerate(records):
+        old = entries[index].record
+        if record is old:
+            continue
+        if any(getattr(record, name) != getattr(old, name) for name in _SHAPE):
+            return None
+        changed.append(index)
+    contents.targets = _targets(log, contents.tag_by_key)
+    if not changed:
+        return []
+    affected: set[int] = set()
+    new_digests: set[int] = set()
+    prints = dict(contents.related_prints)
+    for index in changed:
+        entry, record = entries[index], records[index]
+        if record.digest != entry.record.digest:
+            new_digests.add(index)
+        if record.digest != entry.record.digest or record.meta != entry.record.meta:
+            affected.add(index)  # else (another entry of its file changed) its page stays
+        entry.record = record
+        entry.key = _listing_key(record, entry.url, entry.tags)
+        prints[record.id] = _related_print(record)
+    if new_digests:
+        for entry in entries:
+            if entry.embeds and not new_digests.isdisjoint(entry.embeds):
+                entry.link_key = _link_key(entries, entry, contents.entry_urls)
+                affected.add(entry.index)
+    related_key = _related_key(prints)
+    if related_key != contents.related_key:
+        cache = (contents.related_key, contents.related_ids, contents.related_prints)
+        related_ids = _related_ids(prints, related_key, cache, relate)
+        before = contents.related_ids
+        redone = [
+            entry_id
+            for entry_id, others in related_ids.items()
+            if others is not before.get(entry_id) and others != before.get(entry_id, [])
+        ]
+        redone += [entry_id for entry_id in before if entry_id not in related_ids]
+        if redone:
+            by_id = {entry.id: entry.index for entry in entries}
+            for entry_id in redone:
+                index = by_id.get(entry_id, -1)
+                if index >= 0:
+                    others = related_ids.get(entry_id, [])
+                    entries[index].related = [by_id[o] for o in others if o in by_id]
+                    affected.add(index)
+        contents.related_key = related_key
+        contents.related_ids = related_ids
+        contents.related_prints = prints
+    return sorted(affected)
 
 
 def recently_changed(entries: Sequence[SiteEntry]) -> list[int]:
@@ -357,19 +473,26 @@ def _related_ids(
     old_prints: dict[str, str] = cache[2]
     changed = {entry for entry, print_ in prints.items() if old_prints.get(entry) != print_}
     gone = set(old_prints) - set(prints)
+    touched = changed | gone
     redo = changed | {
         entry
         for entry, others in previous.items()
-        if entry in prints and not (changed | gone).isdisjoint(others)
+        if entry in prints and not touched.isdisjoint(others)
     }
     if len(redo) > max(RELATED_REDO, len(prints) // 4):
         return relate(None)
     found = {entry: others for entry, others in previous.items() if entry in prints}
-    fresh = relate(sorted(redo)) if redo else {}
+    # The entries a changed one listed are likely to be the ones it lists now: asked for
+    # with the others (one call, not two), and used only if they are (`near`).
+    likely = {other for entry in changed for other in previous.get(entry, [])}
+    likely = {entry for entry in likely if entry in prints} - redo
+    asked = relate(sorted(redo | likely)) if redo else {}
+    fresh = {entry: others for entry, others in asked.items() if entry in redo}
     found.update(fresh)
     near = {other for entry in changed for other in fresh.get(entry, [])} - redo
-    if near:
-        found.update(relate(sorted(near)))
+    found.update((entry, asked[entry]) for entry in sorted(near & likely) if entry in asked)
+    if near - likely:
+        found.update(relate(sorted(near - likely)))
     return found
 
 

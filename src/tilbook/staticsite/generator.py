@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -226,8 +227,7 @@ class Linker:
 
 
 def _lite(entry: SiteEntry) -> dict[str, Any]:
-    summary = entry.summary
-    return {"title": summary["title"], "url": summary["url"], "date": summary["date"]}
+    return {"title": entry.record.title, "url": entry.url, "date": entry.record.date}
 
 
 def _entry_context(contents: SiteContents, entry: SiteEntry) -> dict[str, Any]:
@@ -263,9 +263,24 @@ def _keys(entries: list[SiteEntry], indexes: list[int]) -> str:
     return "\2".join(entries[i].key for i in indexes)
 
 
-def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
-    """Every page of the site in a fixed order, with its fingerprint (nothing rendered yet)."""
+def pages(
+    contents: SiteContents,
+    options: SiteOptions,
+    entry_pages: Iterable[int] | None = None,
+    listed: set[int] | None = None,
+) -> list[Page]:
+    """Every page of the site in a fixed order, with its fingerprint (nothing rendered yet).
+
+    Or some of them, when the caller knows the others did not change (`refresh_contents`):
+    `entry_pages`, the entries whose own page to make (None: every entry's); `listed`, the
+    entries whose listings to make (None: every page that is not an entry's). With
+    `listed`, the pages that list none of them, and those that show only what links to
+    an entry show (its address, title and date), are left out; the home page never is."""
     entries = contents.entries
+
+    def shows(indexes: list[int]) -> bool:
+        return listed is None or not listed.isdisjoint(indexes)
+
     found: list[Page] = []
     tag_counts: list[dict[str, Any]] = [
         {"name": tag.name, "url": tag.url, "count": len(tag.entries)} for tag in contents.tags
@@ -302,7 +317,7 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
             kind="home",
         )
     )
-    for entry in entries:
+    for entry in entries if entry_pages is None else (entries[i] for i in entry_pages):
         found.append(
             Page(
                 entry.url + "index.html",
@@ -314,8 +329,11 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
             )
         )
     tag_index = {"title": "Tags", "tags": sorted(tag_counts, key=lambda t: t["name"].casefold())}
-    found.append(Page("tags/index.html", "tags.html", lambda: tag_index, repr(tag_index)))
+    if listed is None:
+        found.append(Page("tags/index.html", "tags.html", lambda: tag_index, repr(tag_index)))
     for tag in contents.tags:
+        if not shows(tag.entries):
+            continue
         found.append(
             Page(
                 tag.url + "index.html",
@@ -346,9 +364,12 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
                 kind="feed",
             )
         )
-    archive = {"title": "Archive", "years": _years(contents), "undated": len(contents.undated)}
-    found.append(Page("archive/index.html", "archive.html", lambda: archive, repr(archive)))
+    if listed is None:
+        archive = {"title": "Archive", "years": _years(contents), "undated": len(contents.undated)}
+        found.append(Page("archive/index.html", "archive.html", lambda: archive, repr(archive)))
     for month in contents.months:
+        if not shows(month.entries):
+            continue
         found.append(
             Page(
                 month.url + "index.html",
@@ -361,7 +382,7 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
                 kind="month",
             )
         )
-    if contents.undated:
+    if contents.undated and shows(contents.undated):
         found.append(
             Page(
                 "notes/index.html",
@@ -374,50 +395,54 @@ def pages(contents: SiteContents, options: SiteOptions) -> list[Page]:
                 kind="notes",
             )
         )
-    papers = {
-        "title": "Papers",
-        "papers": [
-            {
-                "id": paper.id,
-                "url": paper.url,
-                "title": paper.title,
-                "entries": [_lite(entries[i]) for i in paper.entries],
-            }
-            for paper in contents.papers
-        ],
-    }
-    found.append(Page("papers/index.html", "papers.html", lambda: papers, repr(papers)))
-    glossary = {
-        "title": "Glossary",
-        "terms": [
-            {
-                "term": term.term,
-                "definitions": [
-                    {"text": text, "entry": _lite(entries[i])} for text, i in term.definitions
-                ],
-            }
-            for term in contents.glossary
-        ],
-    }
-    found.append(Page("glossary/index.html", "glossary.html", lambda: glossary, repr(glossary)))
-    found.append(Page("search/index.html", "search.html", lambda: {"title": "Search"}, "search"))
-    newest = [i for i in contents.newest if entries[i].record.date][:FEED_ENTRIES]
-    found.append(
-        Page(
-            "feed.xml",
-            "feed.xml",
-            lambda: {
-                "title": options.title,
-                "self_url": "feed.xml",
-                "alternate": "",
-                "feed_id": "",
-                "entries": [entries[i].summary for i in newest],
-            },
-            _keys(entries, newest),
-            bodies=tuple(newest),
-            kind="feed",
+    if listed is None:
+        papers = {
+            "title": "Papers",
+            "papers": [
+                {
+                    "id": paper.id,
+                    "url": paper.url,
+                    "title": paper.title,
+                    "entries": [_lite(entries[i]) for i in paper.entries],
+                }
+                for paper in contents.papers
+            ],
+        }
+        found.append(Page("papers/index.html", "papers.html", lambda: papers, repr(papers)))
+        glossary = {
+            "title": "Glossary",
+            "terms": [
+                {
+                    "term": term.term,
+                    "definitions": [
+                        {"text": text, "entry": _lite(entries[i])} for text, i in term.definitions
+                    ],
+                }
+                for term in contents.glossary
+            ],
+        }
+        found.append(Page("glossary/index.html", "glossary.html", lambda: glossary, repr(glossary)))
+        found.append(
+            Page("search/index.html", "search.html", lambda: {"title": "Search"}, "search")
         )
-    )
+    newest = list(islice((i for i in contents.newest if entries[i].record.date), FEED_ENTRIES))
+    if shows(newest):
+        found.append(
+            Page(
+                "feed.xml",
+                "feed.xml",
+                lambda: {
+                    "title": options.title,
+                    "self_url": "feed.xml",
+                    "alternate": "",
+                    "feed_id": "",
+                    "entries": [entries[i].summary for i in newest],
+                },
+                _keys(entries, newest),
+                bodies=tuple(newest),
+                kind="feed",
+            )
+        )
     site_key = f"{design_key()}\0{options.key()}"
     for page in found:
         digest = hashlib.blake2b(digest_size=16)
@@ -509,10 +534,10 @@ def search_index(contents: SiteContents, extra: Mapping[str, Sequence[str]] | No
     """
     rows = [
         [
-            entry.summary["title"],
-            entry.summary["url"],
-            entry.summary["date"] or "",
-            " ".join(tag["name"] for tag in entry.summary["tags"]),
+            entry.record.title,
+            entry.url,
+            entry.record.date or "",
+            " ".join(name for name, _ in entry.tags),
             entry.record.search_text,
         ]
         for entry in (contents.entries[i] for i in contents.newest)

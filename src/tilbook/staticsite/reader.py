@@ -18,7 +18,7 @@ from tilbook.model import Entry, IndexWarning
 from tilbook.parse.blocks import COMMENT_MARK, ENTRY_MARKER, without_comments
 from tilbook.reading import note_lines
 from tilbook.render.html import RENDERER_VERSION, entry_body, slugify, without_questions
-from tilbook.store.base import EntryFilter, FileInfo, Store
+from tilbook.store.base import FileInfo, Store
 
 READER_VERSION = 5
 """Bump when records change shape or content: cached records are then made again."""
@@ -220,8 +220,7 @@ def _entries_by_source(
             found.setdefault(entry.source, []).append(entry)
     else:
         for source in sources:
-            summaries = store.entries(EntryFilter(source=source))
-            found[source] = [store.entry(summary.id) for summary in summaries]
+            found[source] = store.file_entries(source)
     for entries in found.values():
         entries.sort(key=lambda e: e.line)
     return found

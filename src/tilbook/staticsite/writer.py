@@ -16,7 +16,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import astuple, replace
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,10 @@ from tilbook.notes.files import TILBOOK_DIR
 from tilbook.staticsite.generator import BodyResult
 from tilbook.staticsite.reader import EntryRecord
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
+
+Related = tuple[str, dict[str, list[str]], dict[str, str]]
+"""Related entries: (what they were made from, ids by entry, what each entry's depend on)."""
 
 
 def manifest_path(root: Path, out: Path) -> Path:
@@ -60,6 +63,7 @@ class Manifest:
                 DROP TABLE IF EXISTS bodies;
                 DROP TABLE IF EXISTS files;
                 DROP TABLE IF EXISTS state;
+                DROP TABLE IF EXISTS related;
                 -- NOTE: one row per file written into the site folder.
                 CREATE TABLE outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
                 -- NOTE: rendered entry bodies by content key (digest of Markdown + settings).
@@ -69,8 +73,11 @@ class Manifest:
                 -- by the file's content hash: unchanged files are not read again.
                 CREATE TABLE files (source TEXT PRIMARY KEY, key TEXT NOT NULL,
                                     records TEXT NOT NULL);
-                -- NOTE: other reusable results (related entries), as JSON.
+                -- NOTE: other reusable results, as JSON.
                 CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                -- NOTE: each entry's related entries (ids, as JSON) and what they were made
+                -- from (`print`); the state `related_key` says for which log they hold.
+                CREATE TABLE related (id TEXT PRIMARY KEY, print TEXT, others TEXT);
                 """
             )
             db.execute(f"PRAGMA user_version = {MANIFEST_VERSION}")
@@ -109,6 +116,20 @@ class Manifest:
         except ValueError:
             return None
 
+    def related(self) -> Related | None:
+        """The related entries of the last build: (key, ids by entry, prints by entry)."""
+        key = self.state("related_key")
+        if not isinstance(key, str):
+            return None
+        ids: dict[str, list[str]] = {}
+        prints: dict[str, str] = {}
+        for entry, print_, others in self.db.execute("SELECT id, print, others FROM related"):
+            if print_ is not None:
+                prints[entry] = print_
+            if others is not None:
+                ids[entry] = json.loads(others)
+        return key, ids, prints
+
     def body_keys(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT key FROM bodies")}
 
@@ -117,14 +138,21 @@ class Manifest:
         outputs: dict[str, str],
         removed: Iterable[str],
         bodies: dict[str, BodyResult],
-        keep_bodies: set[str],
+        keep_bodies: set[str] | None,
         *,
+        dropped_bodies: Iterable[str] = (),
         files: dict[str, tuple[str, list[EntryRecord]]],
         gone_files: Iterable[str],
         state: dict[str, Any],
+        related: tuple[Related | None, Related] | None = None,
     ) -> None:
+        """Write what a build made. `related`: (the related entries the build started
+        from, those it leaves), when they changed; only the entries that differ are
+        written (all, when it started from none)."""
         db = self.db
         db.execute("BEGIN")
+        if related is not None:
+            self._save_related(*related)
         db.executemany("DELETE FROM files WHERE source = ?", ((s,) for s in gone_files))
         db.executemany(
             "INSERT OR REPLACE INTO files(source, key, records) VALUES (?, ?, ?)",
@@ -150,9 +178,37 @@ class Manifest:
                 for key, body in bodies.items()
             ),
         )
-        stale = self.body_keys() - keep_bodies
-        db.executemany("DELETE FROM bodies WHERE key = ?", ((key,) for key in stale))
+        # Bodies no entry needs any more: those not kept (when known), and those dropped.
+        stale = set(dropped_bodies)
+        if keep_bodies is not None:
+            stale |= self.body_keys() - keep_bodies
+        db.executemany("DELETE FROM bodies WHERE key = ?", ((key,) for key in sorted(stale)))
         db.execute("COMMIT")
+
+    def _save_related(self, old: Related | None, new: Related) -> None:
+        db = self.db
+        key, ids, prints = new
+        _, old_ids, old_prints = old if old is not None else ("", {}, {})
+        if old is None:
+            db.execute("DELETE FROM related")
+        gone = (set(old_ids) | set(old_prints)) - (set(ids) | set(prints))
+        db.executemany("DELETE FROM related WHERE id = ?", ((entry,) for entry in sorted(gone)))
+        rows = []
+        for entry in [*prints, *(entry for entry in ids if entry not in prints)]:
+            others, print_ = ids.get(entry), prints.get(entry)
+            old_others, old_print = old_ids.get(entry), old_prints.get(entry)
+            # (most are the very objects the last build had: `is` tells them apart quickly)
+            if (
+                old is None
+                or (print_ is not old_print and print_ != old_print)
+                or (others is not old_others and others != old_others)
+            ):
+                rows.append((entry, print_, None if others is None else json.dumps(others)))
+        db.executemany("INSERT OR REPLACE INTO related(id, print, others) VALUES (?, ?, ?)", rows)
+        db.execute(
+            "INSERT OR REPLACE INTO state(name, value) VALUES ('related_key', ?)",
+            (json.dumps(key),),
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -170,7 +226,13 @@ def _record(row: list[Any]) -> EntryRecord:
 def _without_markdown(records: list[EntryRecord]) -> list[tuple[Any, ...]]:
     """Records as cached: plain tuples (quick to load), without the Markdown (bodies are
     cached rendered)."""
-    return [astuple(replace(record, markdown="")) for record in records]
+    return [
+        tuple("" if name == "markdown" else getattr(record, name) for name in _RECORD_FIELDS)
+        for record in records
+    ]
+
+
+_RECORD_FIELDS = tuple(item.name for item in fields(EntryRecord))
 
 
 def write_file(out: Path, relative: str, data: bytes) -> None:

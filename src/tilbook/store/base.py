@@ -249,6 +249,9 @@ class Store(Protocol):
 
     def all_entries(self) -> Iterable[Entry]: ...
 
+    def file_entries(self, source: str) -> list[Entry]:
+        """The entries of one file (`source`, relative to the notes folder), in file order."""
+
     def question_rows(self) -> list[tuple[EntrySummary, str, int]]:
         """Every question in the notes: (entry, text, line), newest entries first."""
 

@@ -1057,6 +1057,9 @@ class SQLiteStore:
     def all_entries(self) -> Iterator[Entry]:
         return iter(self._load_entries("1", []))
 
+    def file_entries(self, source: str) -> list[Entry]:
+        return self._load_entries("f.source = ?", [source])
+
     def _load_entries(self, where: str, params: list[Any]) -> list[Entry]:
         rows = self.db.execute(
             "SELECT e.rowid, e.id, f.source, e.line, e.end_line, e.layout, e.date, e.title, "
