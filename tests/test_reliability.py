@@ -444,7 +444,7 @@ def test_tilbookignore_and_the_ignore_setting_together(make_log, runner: CliRunn
 
 
 def test_serve_reindexes_when_tilbookignore_changes(tmp_path: Path) -> None:
-    from tilbook.webapp.app import watched
+    from tilbook.notes.files import watched
 
     root = tmp_path / "log"
     assert watched(root, f"{root}/.tilbookignore")

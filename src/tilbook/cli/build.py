@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
+from tilbook.cli.options import (
+    BUSY_INDEX_WAIT,
+    handle_errors,
+    json_option,
+    log_option,
+    opened_log,
+)
 from tilbook.cli.output import plural, print_json, report_warnings
+
+if TYPE_CHECKING:
+    from tilbook.staticsite import BuildReport
+    from tilbook.store.base import Store
 
 MAX_WARNINGS_SHOWN = 20
 
@@ -32,6 +44,12 @@ MAX_WARNINGS_SHOWN = 20
     help="Index the site with Pagefind when installed.  [default: site_pagefind]",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@click.option(
+    "--watch",
+    "-w",
+    is_flag=True,
+    help="Keep running: build again whenever the notes change (Ctrl-C stops).",
+)
 @json_option
 @handle_errors
 def build(
@@ -43,17 +61,22 @@ def build(
     clean: bool,
     pagefind: bool | None,
     quiet: bool,
+    watch: bool,
     as_json: bool,
 ) -> None:
     """Build a static website of the log: entries, tags, months, papers, feeds, search.
 
     Only pages whose content changed are written again (--clean rewrites all).
     Open the result's index.html in a browser, or publish the folder as it is.
+    With --watch the command stays and builds again after each change to the
+    notes: a change to one entry rewrites its page and the pages that list it.
     """
     from tilbook.errors import SiteError
     from tilbook.settings import load_settings
     from tilbook.staticsite import build_site, site_options
 
+    if watch and as_json:
+        raise click.UsageError("--watch and --json cannot be used together.")
     with opened_log(log) as (root, store):
         settings = load_settings(root)
         target = out if out is not None else Path(settings["site_out"]).expanduser()
@@ -63,14 +86,55 @@ def build(
         if url and not url.startswith(("http://", "https://")):
             raise SiteError(f"--base-url {url!r}: give an address like https://me.example/til/")
         options = site_options(settings, title=title, base_url=url, include_private=include_private)
-        report = build_site(
-            root,
-            store,
-            target,
-            options,
-            clean=clean,
-            pagefind=settings["site_pagefind"] if pagefind is None else pagefind,
-        )
+        use_pagefind = settings["site_pagefind"] if pagefind is None else pagefind
+        report = build_site(root, store, target, options, clean=clean, pagefind=use_pagefind)
+        _say(report, quiet=quiet, as_json=as_json)
+        if watch:
+            _watch(
+                root,
+                store,
+                target,
+                lambda: build_site(root, store, target, options, pagefind=use_pagefind),
+                quiet=quiet,
+            )
+
+
+def _watch(
+    root: Path, store: Store, target: Path, rebuild: Callable[[], BuildReport], *, quiet: bool
+) -> None:
+    """Build again after each change to the notes, until interrupted."""
+    from watchfiles import Change, watch
+
+    from tilbook.errors import IndexBusyError, TilbookError
+    from tilbook.indexing import sync
+    from tilbook.notes.files import watched
+    from tilbook.settings import load_settings
+
+    def relevant(change: Change, path: str) -> bool:
+        return watched(root, path, besides=target)
+
+    click.echo(f"Watching {root} for changes (Ctrl-C stops).", err=True)
+    try:
+        for _ in watch(root, watch_filter=relevant, debounce=300, step=100, raise_interrupt=True):
+            try:
+                found = sync(root, store, load_settings(root), wait=BUSY_INDEX_WAIT)
+                if not (found.parsed or found.removed):
+                    continue  # a file saved as it was, or one the index does not read
+                report_warnings(found.warnings)
+                _say(rebuild(), quiet=quiet, as_json=False, opening=False)
+            except IndexBusyError:
+                click.echo(
+                    "The index is being updated by another run; trying again at the next change.",
+                    err=True,
+                )
+            except TilbookError as error:  # a bad note or setting: say so, keep watching
+                click.echo(f"error: {error}", err=True)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
+
+
+def _say(report: BuildReport, *, quiet: bool, as_json: bool, opening: bool = True) -> None:
+    """What a build did: a summary, its warnings, or all of it as JSON."""
     shown = report.warnings[:MAX_WARNINGS_SHOWN] if not as_json else report.warnings
     report_warnings(shown)
     if len(shown) < len(report.warnings):
@@ -116,4 +180,5 @@ def build(
             "left out (--json lists them).",
             err=True,
         )
-    click.echo(f"Open {report.out / 'index.html'}")
+    if opening:
+        click.echo(f"Open {report.out / 'index.html'}")

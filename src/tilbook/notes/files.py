@@ -184,6 +184,18 @@ def ignore_rule(
     return ignored
 
 
+def watched(root: Path, path: str, *, besides: Path | None = None) -> bool:
+    """Whether a change to `path` may change what the notes folder `root` shows: not in
+    the cache, a hidden file or the folder `besides` (a site built into the notes
+    folder), except `.tilbookignore`, which says what is read."""
+    if besides is not None and (path == str(besides) or path.startswith(f"{besides}{os.sep}")):
+        return False
+    inside = path.replace(str(root), "", 1)
+    if inside == "/" + IGNORE_FILE:
+        return True
+    return "/.tilbook/" not in path and "/." not in inside
+
+
 def escaped_name(name: str) -> str:
     """A file name that is not valid UTF-8 (on Linux, read with surrogate escapes) as
     printable text: each undecodable byte as `\\xNN`, the rest as it is."""

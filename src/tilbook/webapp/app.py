@@ -229,20 +229,11 @@ def _run_in_thread(handler: Callable[..., Any], *args: Any) -> Any:
     return loop.run_until_complete(handler(*args))
 
 
-def watched(root: Path, path: str) -> bool:
-    """Whether a change to `path` may change what the notes folder `root` shows: not in
-    the cache or a hidden file, except `.tilbookignore`, which says what is read."""
-    from tilbook.notes.files import IGNORE_FILE
-
-    inside = path.replace(str(root), "", 1)
-    if inside == "/" + IGNORE_FILE:
-        return True
-    return "/.tilbook/" not in path and "/." not in inside
-
-
 async def _watch(state: LogState) -> None:
     """Re-index changed notes as they change on disk (watchfiles), and tell the pages."""
     from watchfiles import Change, awatch
+
+    from tilbook.notes.files import watched
 
     def relevant(change: Change, path: str) -> bool:
         return watched(state.root, path)
