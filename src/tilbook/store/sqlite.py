@@ -939,9 +939,14 @@ class SQLiteStore:
                 "WHERE id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(only)),),
             ).fetchall()
-        # NOTE: one entry looks its words up; more read the whole vocabulary once.
+        # NOTE: a few entries look their words up one by one (a fraction of a millisecond
+        # each); more read the whole vocabulary once (seconds at 100,000 entries), unless
+        # it was read already for the index as it is now.
+        read = self._derived().vocabulary.get("")
         entries_with: Mapping[str, int] = (
-            _WordEntries(self.word_entries) if len(rows) == 1 else dict(self.vocabulary())
+            _WordEntries(self.word_entries)
+            if read is None and len(rows) <= _LOOKUP_ENTRIES
+            else dict(read if read is not None else self.vocabulary())
         )
         found: dict[str, list[str]] = {}
         for rowid, entry_id, title, body in rows:
@@ -1375,6 +1380,10 @@ class SQLiteStore:
             (summary, row[8], row[9], row[10], row[11])
             for summary, row in zip(summaries, rows, strict=True)
         ]
+
+
+_LOOKUP_ENTRIES = 100
+"""Related entries for up to this many entries look each word up in the index."""
 
 
 class _WordEntries(dict[str, int]):
