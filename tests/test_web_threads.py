@@ -82,3 +82,25 @@ def test_pages_are_served_while_the_site_is_made_again(tmp_path: Path) -> None:
     assert f'<meta name="log-version" content="{old.version}">' in page.text
     assert client.get("/").status_code == 200
     assert site_view(state).version == state.version
+
+
+def test_a_new_site_view_reads_again_only_the_files_that_changed(tmp_path: Path) -> None:
+    root = _log(tmp_path)
+    app = create_app(root, watch=False)
+    client = TestClient(app, base_url="http://127.0.0.1:8000")
+    state = app.app.state.log
+    before = site_view(state)
+    assert "papers.md" in before.records and "journal.md" in before.records
+    journal = root / "journal.md"
+    journal.write_text(
+        journal.read_text(encoding="utf-8") + "\nAnother line, read again with its file.\n",
+        encoding="utf-8",
+    )
+    assert state.sync()
+    after = site_view(state)
+    # The other files' entries are the very records of the last version, not read again.
+    assert after.records["papers.md"][1] is before.records["papers.md"][1]
+    assert after.records["journal.md"][1] is not before.records["journal.md"][1]
+    assert sorted(after.records) == sorted(before.records)
+    assert after.records["journal.md"][1][-1].digest != before.records["journal.md"][1][-1].digest
+    assert client.get("/").status_code == 200

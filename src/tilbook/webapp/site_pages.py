@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 if TYPE_CHECKING:
     from tilbook.staticsite.contents import SiteContents
     from tilbook.staticsite.generator import BodyResult, Page, SiteOptions
+    from tilbook.staticsite.reader import EntryRecord
     from tilbook.webapp.security import Csrf
     from tilbook.webapp.state import LogState
 
@@ -49,6 +50,11 @@ class SiteView:
     """The notes' version and the metadata cache's mtime the titles are from."""
     related_cache: tuple[str, dict[str, list[str]], dict[str, str]] | None = None
     """Related entries of the last version, made again only where the notes changed."""
+    search_key: str = ""
+    """What the built-in search's index was made from (`search_index_key`)."""
+    records: dict[str, tuple[str, list[EntryRecord]]] = field(default_factory=dict)
+    """The entries as the site reads them, by file (with the key of the file's state):
+    the next version reads again only the files that changed."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     rendered: dict[tuple[int, str], str] = field(default_factory=dict)
     rendered_version: int = -1
@@ -90,12 +96,20 @@ def site_view(state: LogState, *, wait: bool = True) -> SiteView:
         if old is not None and old.version == version and old.contents is not None:
             return old
         view = SiteView(related_cache=old.related_cache if old is not None else None)
+        cache = old.records if old is not None else None
         from tilbook.staticsite.contents import RELATED, build_contents
-        from tilbook.staticsite.generator import assets, pages, search_index
+        from tilbook.staticsite.generator import assets, pages, search_index, search_index_key
         from tilbook.staticsite.reader import read_log
 
         options = _options(state)
-        log = read_log(state.root, state.store(), include_private=options.include_private)
+        if old is not None and old.options is not None and old.options.key() != options.key():
+            cache = None  # the settings changed how entries read
+        log = read_log(
+            state.root, state.store(), include_private=options.include_private, cache=cache
+        )
+        view.records = {**(cache or {}), **log.changed}
+        for gone in log.removed:
+            view.records.pop(gone, None)
         store = state.store()
         contents = build_contents(
             log,
@@ -110,8 +124,12 @@ def site_view(state: LogState, *, wait: bool = True) -> SiteView:
         view.contents = contents
         view.options = options
         view.pages = {page.path: page for page in pages(contents, options)}
-        index = search_index(contents)
-        view.assets = {asset.path: asset.data for asset in [*assets(), index]}
+        view.search_key = search_index_key(contents)
+        if old is not None and old.search_key == view.search_key:
+            view.assets = old.assets  # what the search index lists did not change
+        else:
+            index = search_index(contents)
+            view.assets = {asset.path: asset.data for asset in [*assets(), index]}
         view.bodies = {}
         view.entry_urls = {entry.id: entry.url for entry in contents.entries}
         view.version = version
