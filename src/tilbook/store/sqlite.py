@@ -111,7 +111,8 @@ class _Derived:
     """Words and how many entries hold each, by the prefix asked for."""
     abbreviations: dict[str, Abbreviations] = field(default_factory=dict)
     """By the user's own pairs (their repr)."""
-    making: threading.Lock = field(default_factory=threading.Lock)
+    reading_words: threading.Lock = field(default_factory=threading.Lock)
+    making_abbreviations: threading.Lock = field(default_factory=threading.Lock)
 
 
 _DERIVED: dict[Path, _Derived] = {}
@@ -782,7 +783,7 @@ class SQLiteStore:
     def vocabulary(self, starting: str = "") -> list[tuple[str, int]]:
         derived = self._derived()
         cached = derived.vocabulary
-        with derived.making:  # one connection reads it; the others wait and share it
+        with derived.reading_words:  # one connection reads them; the others wait to share
             if starting in cached:
                 return cached[starting]
             # NOTE: a range on `term` is read from the index's own term order, not scanned.
@@ -803,7 +804,7 @@ class SQLiteStore:
     def _abbreviations(self, extra: Mapping[str, Sequence[str]] | None) -> Abbreviations:
         derived = self._derived()
         key = repr(sorted((extra or {}).items()))
-        with derived.making:
+        with derived.making_abbreviations:
             found = derived.abbreviations.get(key)
             if found is None:
                 from tilbook.store.abbreviations import abbreviations
