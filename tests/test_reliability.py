@@ -452,3 +452,37 @@ def test_serve_reindexes_when_tilbookignore_changes(tmp_path: Path) -> None:
     assert not watched(root, f"{root}/.tilbook/index.db")
     assert not watched(root, f"{root}/.git/index")
     assert not watched(root, f"{root}/notes/.tilbookignore")  # only the top one is read
+
+
+def _body(log: Path) -> str:
+    store = open_store(log)
+    try:
+        return "\n".join(entry.body for entry in store.all_entries())
+    finally:
+        store.close()
+
+
+def test_an_edit_that_keeps_the_size_and_the_time_is_still_read(
+    tmp_path: Path, invoke: Invoke
+) -> None:
+    # A file system that keeps times to the second (or two) shows an edit made in the
+    # same tick as the last index run with the size and time it had: its bytes decide.
+    log = write_notes(
+        tmp_path / "log", {"journal.md": "# Journal\n\n## 2024-03-01 Dropout\n\nRate 0.1.\n"}
+    )
+    journal = log / "journal.md"
+    invoke("index", "-q", log=log)
+    before = journal.stat()
+    journal.write_text("# Journal\n\n## 2024-03-01 Dropout\n\nRate 0.3.\n", encoding="utf-8")
+    os.utime(journal, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert journal.stat().st_size == before.st_size
+    invoke("index", "-q", log=log)
+    assert "0.3" in _body(log)
+    # Once the last run listed the files well after that time, size and time decide.
+    stamp = time.time_ns() - 60_000_000_000
+    os.utime(journal, ns=(stamp, stamp))
+    invoke("index", "-q", log=log)
+    journal.write_text("# Journal\n\n## 2024-03-01 Dropout\n\nRate 0.5.\n", encoding="utf-8")
+    os.utime(journal, ns=(stamp, stamp))
+    invoke("index", "-q", log=log)
+    assert "0.3" in _body(log)

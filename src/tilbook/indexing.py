@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tilbook.errors import IndexBusyError
 from tilbook.model import IndexWarning, ParsedFile
-from tilbook.notes.files import TILBOOK_DIR, FileStat, read_source, walk
+from tilbook.notes.files import TILBOOK_DIR, FileStat, read_regular_file, read_source, walk
 from tilbook.notes.history import HistoryUnavailable, git_head, git_history
 from tilbook.notes.locks import LockBusy, close_inherited_locks, locked
 from tilbook.parse.version import PARSER_VERSION
@@ -39,6 +39,12 @@ PARALLEL_BYTES = 2_000_000
 _RUN_MARKER = "sync_in_progress"
 _HINTS = "reading_hints"
 _GIT_HEAD = "git_head"
+_LISTED_AT = "files_listed_at_ns"
+"""Meta: the clock (ns) when the last run listed the files, just before it read them."""
+RACY_NS = 2_000_000_000
+"""The coarsest clock a file system keeps modification times with (FAT: 2 s). A file
+changed this close to (or after) the last run's listing may have been changed again
+since, keeping its size and time: its bytes are compared with what was read."""
 """The commit (and whether the clone was shallow) the files' git dates were read at."""
 """The `tilbook.toml` reading hints the index was made with: when they change, every file
 is read again."""
@@ -109,6 +115,8 @@ def _sync(
     store.set_meta(_RUN_MARKER, "1")
     store.commit()
 
+    listed_at = time.time_ns()
+    last_listed = int(store.get_meta(_LISTED_AT) or 0)
     files = list(
         walk(
             root,
@@ -129,6 +137,7 @@ def _sync(
             and state.size == file.size
             and state.mtime_ns == file.mtime_ns
             and state.parser_version == PARSER_VERSION
+            and not (file.mtime_ns + RACY_NS > last_listed and _bytes_differ(file, state))
         ):
             report.unchanged += 1
         else:
@@ -155,12 +164,25 @@ def _sync(
         # Where a link between notes leads depends on every file: resolved once all are in.
         store.resolve_note_links(None if full else [file.source for file in todo])
     _refresh_history(root, store, report)
+    store.set_meta(_LISTED_AT, str(listed_at))
     store.set_meta(_RUN_MARKER, "0")
     store.commit()
     if progress is not None:
         progress(len(todo), len(todo), "")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _bytes_differ(file: FileStat, state: FileState) -> bool:
+    """Whether the bytes of a file whose size and time are as recorded differ from the
+    ones read then (its change fell within the file system's clock tick)."""
+    if not state.hash:
+        return False  # nothing was read then (too big, unreadable): size and time decide
+    try:
+        data = read_regular_file(file.path, limit=file.size + 1)
+    except OSError:
+        return True  # read it properly, warnings and all
+    return _digest(data) != state.hash
 
 
 def _refresh_history(root: Path, store: Store, report: SyncReport) -> None:
