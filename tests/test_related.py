@@ -161,3 +161,31 @@ def test_the_web_app_entry_page_lists_related_entries(log: Path) -> None:
     assert _related_on_page(page) == ["Drone again"]
     assert 'href="/2024/01/03/drone-again/"' in page
     assert Counter(_related_on_page(client.get("/2024/01/05/adapters/").text)) == {"Cats": 1}
+
+
+def test_related_entries_of_a_few_are_those_of_the_whole_log(tmp_path: Path) -> None:
+    # A rebuild asks only about the entries a change touched: it reads only their papers,
+    # links and tags (and the entries sharing them), and must find what a full pass finds.
+    import shutil
+
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store
+
+    root = tmp_path / "sample"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample-log", root)
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        everything = store.related_all(limit=5)
+        with_papers = [
+            entry_id
+            for (entry_id,) in store.db.execute(
+                "SELECT DISTINCT e.id FROM papers p JOIN entries e ON e.rowid = p.entry"
+            )
+        ]
+        assert len(with_papers) >= 5
+        for some in (with_papers[:1], with_papers[:5], list(everything)[::7]):
+            assert store.related_all(limit=5, only=some) == {i: everything[i] for i in some}
+    finally:
+        store.close()

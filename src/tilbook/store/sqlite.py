@@ -923,23 +923,33 @@ class SQLiteStore:
         self, *, limit: int = 5, only: Collection[str] | None = None
     ) -> dict[str, list[str]]:
         total = self.counts()["entries"]
-        shares = self._shares(
-            "SELECT DISTINCT paper_id, entry FROM papers",
-            "SELECT DISTINCT url, entry FROM links WHERE kind != 'image' "
-            "AND url NOT IN (SELECT url FROM papers)",
-            [],
-            total,
-        )
-        tags = self._distinctive_tags("1", [], total)
-        ids = dict(self.db.execute("SELECT rowid, id FROM entries").fetchall())
         if only is None:
             rows = self.db.execute("SELECT rowid, id, title, body FROM entries").fetchall()
+            asked, params = "", []
         else:
             rows = self.db.execute(
                 "SELECT rowid, id, title, body FROM entries "
                 "WHERE id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(only)),),
             ).fetchall()
+            # NOTE: only the papers, links and tags of the entries asked about matter (and
+            # every entry that shares one): not the whole log's.
+            mine = "entry IN (SELECT value FROM json_each(?))"
+            asked = f" AND {{key}} IN (SELECT {{key}} FROM {{table}} WHERE {mine}{{extra}})"
+            params = [json.dumps([row[0] for row in rows])]
+        shares = self._shares(
+            "SELECT DISTINCT paper_id, entry FROM papers WHERE 1"
+            + asked.format(key="paper_id", table="papers", extra=""),
+            "SELECT DISTINCT url, entry FROM links WHERE kind != 'image' "
+            "AND url NOT IN (SELECT url FROM papers)"
+            + asked.format(key="url", table="links", extra=" AND kind != 'image'"),
+            params,
+            total,
+        )
+        tags = self._distinctive_tags(
+            "t.entry IN (SELECT value FROM json_each(?))" if params else "1", params, total
+        )
+        ids = dict(self.db.execute("SELECT rowid, id FROM entries").fetchall())
         # NOTE: a few entries look their words up one by one (a fraction of a millisecond
         # each); more read the whole vocabulary once (seconds at 100,000 entries), unless
         # it was read already for the index as it is now.
