@@ -416,3 +416,22 @@ def test_concurrent_index_runs_wait_for_each_other(tmp_path: Path) -> None:
     reports = [_json.loads(output) for output in outputs]
     assert sorted(report["parsed"] for report in reports) == [0, 0, 60]
     assert all(report["entries"] == 60 for report in reports)
+
+
+def test_an_index_error_outside_the_store_is_one_clear_line(
+    invoke: Invoke, log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An SQLite error the store did not turn into its own (here from the tags query) is
+    # still told as what it means for the index, not as a traceback.
+    import sqlite3
+
+    from tilbook.store.sqlite import SQLiteStore
+
+    def failing(self: SQLiteStore) -> list[object]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(SQLiteStore, "tags", failing)
+    result = invoke("tags", code=1)
+    assert "the index could not be used (disk I/O error)" in result.stderr
+    assert "Your notes were not changed." in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -141,6 +139,9 @@ def today(log: Path, file: str | None, category: str | None, as_json: bool) -> N
         root, source, "", day=date.today(), category=category, hints=settings.hints_for(source)
     )
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    import shlex
+    import subprocess
+
     command = [*shlex.split(editor), f"+{capture.line}", str(root / capture.source)]
     try:
         status = subprocess.call(command)

@@ -10,7 +10,7 @@ group and its commands both take (`--log`, `--json`) is read with `inherited`:
 from __future__ import annotations
 
 import functools
-import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -133,15 +133,20 @@ def handle_errors(command: F) -> F:
             return command(*args, **kwargs)
         except TilbookError as error:
             raise click.ClickException(str(error)) from error
-        except sqlite3.Error as error:
-            from tilbook.store.sqlite import index_error
-
-            raise click.ClickException(str(index_error(INDEX_PLACE, error))) from error
         except OSError as error:
             # The machine's own faults (a full disk, a read-only folder): one clear line.
             where = f"{error.filename}: " if error.filename else ""
             reason = error.strerror or str(error)
             raise click.ClickException(f"{where}{reason}. Nothing was changed.") from error
+        except Exception as error:
+            # NOTE: sqlite3 is looked up, not imported: a command that never opened the
+            # index (`--help`) need not load it, and then no error can be its.
+            sqlite = sys.modules.get("sqlite3")
+            if sqlite is None or not isinstance(error, sqlite.Error):
+                raise
+            from tilbook.store.sqlite import index_error
+
+            raise click.ClickException(str(index_error(INDEX_PLACE, error))) from error
 
     return wrapper  # type: ignore[return-value]
 
