@@ -178,3 +178,47 @@ def test_a_build_by_another_process_in_between_is_noticed(log: Path, tmp_path: P
     _build(log, out)
     _build_reference(log, reference)
     _assert_same(out, reference)
+
+
+def test_a_change_of_reading_hints_is_built_though_no_file_changed(
+    log: Path, tmp_path: Path
+) -> None:
+    # The hints change how files read without changing their bytes: the site, kept in
+    # memory and in its manifest by file bytes, must follow the index, not its cache.
+    out = tmp_path / "site"
+    _build(log, out)
+    (log / "tilbook.toml").write_text(
+        '[[files]]\nmatch = "journal.md"\nlayout = "single-note"\n', encoding="utf-8"
+    )
+    report = _build(log, out)
+    store = open_store(log)
+    try:
+        indexed = store.counts()["entries"]
+    finally:
+        store.close()
+    assert report.entries == indexed
+    reference = tmp_path / "reference"
+    _build(log, reference, clean=True)
+    assert _files(out).keys() == _files(reference).keys()
+
+
+def test_the_web_app_follows_a_change_of_reading_hints(log: Path) -> None:
+    from tilbook.webapp.site_pages import site_view
+    from tilbook.webapp.state import LogState
+
+    state = LogState(log)
+    state.sync()
+    before = site_view(state)
+    assert before.contents is not None
+    (log / "tilbook.toml").write_text(
+        '[[files]]\nmatch = "journal.md"\nlayout = "single-note"\n', encoding="utf-8"
+    )
+    assert state.sync()
+    after = site_view(state)
+    assert after.contents is not None
+    store = open_store(log)
+    try:
+        assert len(after.contents.entries) == store.counts()["entries"]
+    finally:
+        store.close()
+    assert len(after.contents.entries) < len(before.contents.entries)

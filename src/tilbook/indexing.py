@@ -37,17 +37,20 @@ MAX_WORKERS = 4
 PARALLEL_BYTES = 2_000_000
 """Below this much text to read, starting worker processes costs more than it saves."""
 _RUN_MARKER = "sync_in_progress"
-_HINTS = "reading_hints"
+READING_HINTS = "reading_hints"
+"""The `tilbook.toml` reading hints the index was made with: when they change, every file
+is read again."""
 _GIT_HEAD = "git_head"
+"""The commit (and whether the clone was shallow) the files' git dates were read at."""
 _LISTED_AT = "files_listed_at_ns"
-"""Meta: the clock (ns) when the last run listed the files, just before it read them."""
+"""Meta: when the last run listed the files, just before it read them, by the file
+system's own clock (the time of a marker file it touches then)."""
+_LISTING_MARK = "listed"
+"""The marker file in `.tilbook/` whose time says when a run listed the files."""
 RACY_NS = 2_000_000_000
 """The coarsest clock a file system keeps modification times with (FAT: 2 s). A file
 changed this close to (or after) the last run's listing may have been changed again
 since, keeping its size and time: its bytes are compared with what was read."""
-"""The commit (and whether the clone was shallow) the files' git dates were read at."""
-"""The `tilbook.toml` reading hints the index was made with: when they change, every file
-is read again."""
 
 Progress = Callable[[int, int, str], None]
 """Called with (files done, files to do, current file)."""
@@ -60,12 +63,20 @@ class SyncReport:
     unchanged: int = 0
     touched: int = 0
     removed: int = 0
+    unreadable: int = 0
+    """Files that could not be read this run (emptied, too big, not text): the index keeps
+    no entries of theirs."""
     entries: int = 0
     """Entries in the files parsed in this run."""
     seconds: float = 0.0
     warnings: list[IndexWarning] = field(default_factory=list)
     recovered: bool = False
     """The previous run was interrupted; this one checked every file."""
+
+    @property
+    def changed(self) -> int:
+        """Files whose entries in the index this run changed."""
+        return self.parsed + self.removed + self.unreadable
 
 
 def _digest(data: bytes) -> str:
@@ -110,12 +121,12 @@ def _sync(
     recovering = store.get_meta(_RUN_MARKER) == "1"
     report.recovered = recovering
     hints = settings.hints_signature()
-    full = full or recovering or (store.get_meta(_HINTS) or "[]") != hints
-    store.set_meta(_HINTS, hints)
+    full = full or recovering or (store.get_meta(READING_HINTS) or "[]") != hints
+    store.set_meta(READING_HINTS, hints)
     store.set_meta(_RUN_MARKER, "1")
     store.commit()
 
-    listed_at = time.time_ns()
+    listed_at = _listing_time(root)
     last_listed = int(store.get_meta(_LISTED_AT) or 0)
     files = list(
         walk(
@@ -171,6 +182,18 @@ def _sync(
         progress(len(todo), len(todo), "")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _listing_time(root: Path) -> int:
+    """Now, by the clock of the file system the notes are on (a network file system's
+    server may keep another time than this machine): the time of a marker file touched
+    now, or this machine's clock when it cannot be touched."""
+    marker = root / TILBOOK_DIR / _LISTING_MARK
+    try:
+        marker.touch()
+        return marker.stat().st_mtime_ns
+    except OSError:
+        return time.time_ns()
 
 
 def _bytes_differ(file: FileStat, state: FileState) -> bool:
@@ -411,6 +434,7 @@ def _store(
         return
     if result.parsed is None:
         report.warnings.extend(result.warnings)
+        report.unreadable += 1
         store.record_unreadable(state, result.warnings)
         return
     report.warnings.extend(result.parsed.warnings)

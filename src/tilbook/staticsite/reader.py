@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from tilbook.errors import SourceError
+from tilbook.indexing import READING_HINTS
 from tilbook.model import Entry, IndexWarning
 from tilbook.parse.blocks import COMMENT_MARK, ENTRY_MARKER, without_comments
 from tilbook.reading import note_lines
@@ -197,10 +198,14 @@ def _file_lines(root: Path, source: str, warnings: list[IndexWarning]) -> list[s
     return lines
 
 
-def cache_key(file_hash: str, include_private: bool, links: str = "") -> str:
-    """What a file's records depend on: its bytes, and where its links lead now (`links`,
-    see `link_signatures`), which other files decide."""
-    return f"{READER_VERSION}:{RENDERER_VERSION}:{int(include_private)}:{file_hash}{links}"
+def cache_key(file_hash: str, include_private: bool, links: str = "", reading: str = "") -> str:
+    """What a file's records depend on: its bytes, how they were read (`reading`: the
+    parser's version and the reading hints of `tilbook.toml`), and where its links lead
+    now (`links`, see `link_signatures`), which other files decide."""
+    return (
+        f"{READER_VERSION}:{RENDERER_VERSION}:{int(include_private)}:{file_hash}"
+        f"{':' + _hash(reading) if reading else ''}{links}"
+    )
 
 
 def link_signatures(store: Store) -> dict[str, str]:
@@ -241,12 +246,14 @@ def read_log(
     with_entries = {info.source for info in files if info.entries}
     signatures = link_signatures(store)
     history = store.file_history()  # a commit changes these, not the file's bytes
+    hints = store.get_meta(READING_HINTS) or ""  # a change reads every file again
     wanted = {
         source: cache_key(
             states[source].hash,
             include_private,
             signatures.get(source, "")
             + (":" + _hash(*history[source]) if source in history else ""),
+            f"{states[source].parser_version}:{hints}",
         )
         for source in with_entries
     }
