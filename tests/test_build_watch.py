@@ -125,3 +125,33 @@ def test_what_the_watcher_looks_at(tmp_path: Path) -> None:
     assert watched(root, str(root / "public-notes.md"), besides=out)  # a name, not the folder
     assert not watched(root, str(root / ".tilbook" / "index.db"))
     assert not watched(root, str(root / ".git" / "HEAD"))
+
+
+def test_a_change_another_run_indexed_first_is_built_too(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The web app's watcher (or a `tilbook index`) may read the change before this loop
+    # does: the site must follow the index all the same.
+    import watchfiles
+
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store
+
+    log = write_notes(tmp_path / "log", NOTES)
+    out = tmp_path / "site"
+    journal = log / "journal.md"
+
+    def changes(*args: Any, **kwargs: Any) -> Iterator[set[tuple[Any, str]]]:
+        journal.write_text(journal.read_text(encoding="utf-8") + f"\n{MARK}\n", encoding="utf-8")
+        other = open_store(log)
+        try:
+            sync(log, other, load_settings(log))
+        finally:
+            other.close()
+        yield {(watchfiles.Change.modified, str(journal))}
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    invoke("build", "--watch", "--out", str(out), "--no-pagefind", log=log)
+    assert MARK in _page(out, "warm-up")

@@ -104,3 +104,28 @@ def test_a_new_site_view_reads_again_only_the_files_that_changed(tmp_path: Path)
     assert sorted(after.records) == sorted(before.records)
     assert after.records["journal.md"][1][-1].digest != before.records["journal.md"][1][-1].digest
     assert client.get("/").status_code == 200
+
+
+def test_the_app_notices_a_change_another_run_indexed_or_a_file_emptied(tmp_path: Path) -> None:
+    from tilbook.indexing import sync
+    from tilbook.settings import load_settings
+    from tilbook.store import open_store
+    from tilbook.webapp.state import LogState
+
+    root = _log(tmp_path)
+    state = LogState(root)
+    state.sync()
+    version = state.version
+    assert not state.sync()  # nothing changed
+    journal = root / "journal.md"
+    journal.write_text(journal.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    other = open_store(root)  # `tilbook index` in another process, first to read it
+    try:
+        sync(root, other, load_settings(root))
+    finally:
+        other.close()
+    assert state.sync()
+    assert state.version == version + 1
+    (root / "papers.md").write_text("", encoding="utf-8")  # no entries left in it
+    assert state.sync()
+    assert state.version == version + 2

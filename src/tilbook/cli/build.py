@@ -82,27 +82,32 @@ def build(
         target = out if out is not None else Path(settings["site_out"]).expanduser()
         if not target.is_absolute():
             target = (Path.cwd() / target) if out is not None else root / target
-        url = settings["site_base_url"] if base_url is None else base_url
-        if url and not url.startswith(("http://", "https://")):
-            raise SiteError(f"--base-url {url!r}: give an address like https://me.example/til/")
-        options = site_options(settings, title=title, base_url=url, include_private=include_private)
-        use_pagefind = settings["site_pagefind"] if pagefind is None else pagefind
-        report = build_site(root, store, target, options, clean=clean, pagefind=use_pagefind)
-        _say(report, quiet=quiet, as_json=as_json)
-        if watch:
-            _watch(
-                root,
-                store,
-                target,
-                lambda: build_site(root, store, target, options, pagefind=use_pagefind),
-                quiet=quiet,
+
+        def build_now(*, clean: bool = False) -> BuildReport:
+            # The settings are read again for each build: a `--watch` follows their changes.
+            settings = load_settings(root)
+            url = settings["site_base_url"] if base_url is None else base_url
+            if url and not url.startswith(("http://", "https://")):
+                raise SiteError(f"--base-url {url!r}: give an address like https://me.example/til/")
+            options = site_options(
+                settings, title=title, base_url=url, include_private=include_private
             )
+            use_pagefind = settings["site_pagefind"] if pagefind is None else pagefind
+            return build_site(root, store, target, options, clean=clean, pagefind=use_pagefind)
+
+        _say(build_now(clean=clean), quiet=quiet, as_json=as_json)
+        if watch:
+            _watch(root, store, target, build_now, quiet=quiet)
 
 
 def _watch(
     root: Path, store: Store, target: Path, rebuild: Callable[[], BuildReport], *, quiet: bool
 ) -> None:
-    """Build again after each change to the notes, until interrupted."""
+    """Build again after each change to the notes, until interrupted.
+
+    Every change the watcher reports is built, even one the index had already read (the
+    web app's watcher or a `tilbook index` may have been first), or one to a setting or
+    an image: a build that finds nothing to write costs little and says nothing."""
     from watchfiles import Change, watch
 
     from tilbook.errors import IndexBusyError, TilbookError
@@ -118,10 +123,10 @@ def _watch(
         for _ in watch(root, watch_filter=relevant, debounce=300, step=100, raise_interrupt=True):
             try:
                 found = sync(root, store, load_settings(root), wait=BUSY_INDEX_WAIT)
-                if not (found.parsed or found.removed):
-                    continue  # a file saved as it was, or one the index does not read
                 report_warnings(found.warnings)
-                _say(rebuild(), quiet=quiet, as_json=False, opening=False)
+                report = rebuild()
+                if report.written or report.removed or report.warnings:
+                    _say(report, quiet=quiet, as_json=False, opening=False)
             except IndexBusyError:
                 click.echo(
                     "The index is being updated by another run; trying again at the next change.",
@@ -129,6 +134,9 @@ def _watch(
                 )
             except TilbookError as error:  # a bad note or setting: say so, keep watching
                 click.echo(f"error: {error}", err=True)
+            except OSError as error:  # a full disk, a folder taken away: the same
+                where = f"{error.filename}: " if error.filename else ""
+                click.echo(f"error: {where}{error.strerror or error}", err=True)
     except KeyboardInterrupt:
         click.echo("Stopped watching.", err=True)
 

@@ -104,8 +104,8 @@ _JOB: _Job | None = None
 
 @dataclass(slots=True)
 class _Memory:
-    """The last build of an output folder in this process, kept for the next one (a watch
-    loop, the web app): while the manifest is still the one that build wrote, the next
+    """The last build of an output folder in this process, kept for the next one (`tilbook
+    build --watch`): while the manifest is still the one that build wrote, the next
     build takes the records, contents and fingerprints from here instead of loading every
     entry again, and, when only the text of entries changed, makes only their pages and
     the pages that list them (`refresh_contents`)."""

@@ -249,6 +249,10 @@ class Store(Protocol):
 
     def all_entries(self) -> Iterable[Entry]: ...
 
+    def index_version(self) -> str:
+        """A name for the index as it is now, which changes with every change to its
+        entries, whoever made it (another process's `tilbook index` too)."""
+
     def file_entries(self, source: str) -> list[Entry]:
         """The entries of one file (`source`, relative to the notes folder), in file order."""
 

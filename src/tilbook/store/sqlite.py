@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,9 +108,11 @@ class _Derived:
     """Tables derived from one state of an index (the words of the notes with their entry
     counts, the abbreviations in force), made once for all of a process's connections."""
 
-    state: bytes
+    state: str
     vocabulary: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Words and how many entries hold each, by the prefix asked for."""
+    counts: dict[str, int] | None = None
+    """The whole vocabulary (`vocabulary[""]`) as a dict, once it is read."""
     abbreviations: dict[str, Abbreviations] = field(default_factory=dict)
     """By the user's own pairs (their repr)."""
     reading_words: threading.Lock = field(default_factory=threading.Lock)
@@ -734,23 +738,43 @@ class SQLiteStore:
 
     # -- typos and abbreviations (tilbook.store.alternatives) ------------------------------
 
-    def _derived(self) -> _Derived:
-        """What this process derived from the full-text index as it is now, shared by all
-        its connections to this index (a web app has one per thread)."""
+    def index_version(self) -> str:
+        """A name for the index as it is now: it changes with every change to the entries,
+        whichever connection or process made it, and when the index file is made anew."""
         # NOTE: the full-text index's structure record (id 10 of its data table) is
-        # rewritten by every change to the index, whichever connection or process made
-        # it: its bytes name the state the derived tables were made from.
+        # rewritten by every committed change to it; the file's identity tells an index
+        # made again (same layout, other words) from the one before.
         row = self.db.execute(f"SELECT block FROM entries_fts_data WHERE id = {_STRUCTURE}")
         found = row.fetchone()
-        state = bytes(found[0]) if found else b""
-        with _DERIVED_LOCK:
-            derived = _DERIVED.get(self.path)
-            if derived is None or derived.state != state:
-                _DERIVED.pop(self.path, None)
-                while len(_DERIVED) >= _DERIVED_PATHS:
-                    del _DERIVED[next(iter(_DERIVED))]  # the index least recently changed
-                derived = _DERIVED[self.path] = _Derived(state)
-        return derived
+        try:
+            info = os.stat(self.path)
+            identity = f"{info.st_dev}:{info.st_ino}"
+        except OSError:
+            identity = "?"
+        return f"{identity}:{bytes(found[0]).hex() if found else ''}"
+
+    @contextmanager
+    def _shared(self) -> Iterator[_Derived | None]:
+        """The tables derived from the index as this connection sees it, shared by all of
+        the process's connections to it (a web app has one per thread); None while this
+        connection holds writes not yet committed (what it sees is not the index's)."""
+        if self.db.in_transaction:
+            yield None
+            return
+        self.db.execute("BEGIN")  # one snapshot for the name and for what is read under it
+        try:
+            state = self.index_version()
+            with _DERIVED_LOCK:
+                derived = _DERIVED.get(self.path)
+                if derived is None or derived.state != state:
+                    _DERIVED.pop(self.path, None)
+                    while len(_DERIVED) >= _DERIVED_PATHS:
+                        del _DERIVED[next(iter(_DERIVED))]  # the least recently changed
+                    derived = _DERIVED[self.path] = _Derived(state)
+            yield derived
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def _vocabulary_table(self) -> str:
         # NOTE: an fts5vocab table in the temp schema, made on demand: no migration, and
@@ -781,19 +805,36 @@ class SQLiteStore:
         return int(row[0])
 
     def vocabulary(self, starting: str = "") -> list[tuple[str, int]]:
-        derived = self._derived()
-        cached = derived.vocabulary
-        with derived.reading_words:  # one connection reads them; the others wait to share
-            if starting in cached:
-                return cached[starting]
-            # NOTE: a range on `term` is read from the index's own term order, not scanned.
-            rows = self.db.execute(
-                f"SELECT term, max(doc) FROM {self._vocabulary_table()} "
-                "WHERE term >= ? AND term < ? AND col IN ('title', 'body', 'tags') GROUP BY term",
-                (starting, starting + "\U0010ffff" if starting else "\U0010ffff"),
-            ).fetchall()
-            cached[starting] = [(str(t), int(n)) for t, n in rows if str(t).isalpha()]
-            return cached[starting]
+        with self._shared() as derived:
+            if derived is None:
+                return self._read_vocabulary(starting)
+            found = derived.vocabulary.get(starting)
+            if found is not None:
+                return found
+            with derived.reading_words:  # one connection reads them; the others wait
+                found = derived.vocabulary.get(starting)
+                if found is None:
+                    found = derived.vocabulary[starting] = self._read_vocabulary(starting)
+                return found
+
+    def _read_vocabulary(self, starting: str) -> list[tuple[str, int]]:
+        # NOTE: a range on `term` is read from the index's own term order, not scanned.
+        rows = self.db.execute(
+            f"SELECT term, max(doc) FROM {self._vocabulary_table()} "
+            "WHERE term >= ? AND term < ? AND col IN ('title', 'body', 'tags') GROUP BY term",
+            (starting, starting + "\U0010ffff" if starting else "\U0010ffff"),
+        ).fetchall()
+        return [(str(t), int(n)) for t, n in rows if str(t).isalpha()]
+
+    def _word_counts(self) -> dict[str, int] | None:
+        """Every word of the notes with its entry count, when read already for the index
+        as it is now (else None: reading them all takes seconds at 100,000 entries)."""
+        with self._shared() as derived:
+            if derived is None or "" not in derived.vocabulary:
+                return None
+            if derived.counts is None:
+                derived.counts = dict(derived.vocabulary[""])
+            return derived.counts
 
     def glossary(self) -> list[tuple[str, str]]:
         return [
@@ -802,15 +843,20 @@ class SQLiteStore:
         ]
 
     def _abbreviations(self, extra: Mapping[str, Sequence[str]] | None) -> Abbreviations:
-        derived = self._derived()
-        key = repr(sorted((extra or {}).items()))
-        with derived.making_abbreviations:
-            found = derived.abbreviations.get(key)
-            if found is None:
-                from tilbook.store.abbreviations import abbreviations
+        from tilbook.store.abbreviations import abbreviations
 
-                found = derived.abbreviations[key] = abbreviations(self.glossary(), extra)
-            return found
+        key = repr(sorted((extra or {}).items()))
+        with self._shared() as derived:
+            if derived is None:
+                return abbreviations(self.glossary(), extra)
+            found = derived.abbreviations.get(key)
+            if found is not None:
+                return found
+            with derived.making_abbreviations:
+                found = derived.abbreviations.get(key)
+                if found is None:
+                    found = derived.abbreviations[key] = abbreviations(self.glossary(), extra)
+                return found
 
     def search_with_alternatives(
         self,
@@ -953,11 +999,13 @@ class SQLiteStore:
         # NOTE: a few entries look their words up one by one (a fraction of a millisecond
         # each); more read the whole vocabulary once (seconds at 100,000 entries), unless
         # it was read already for the index as it is now.
-        read = self._derived().vocabulary.get("")
+        read = self._word_counts()
         entries_with: Mapping[str, int] = (
-            _WordEntries(self.word_entries)
-            if read is None and len(rows) <= _LOOKUP_ENTRIES
-            else dict(read if read is not None else self.vocabulary())
+            read
+            if read is not None
+            else _WordEntries(self.word_entries)
+            if len(rows) <= _LOOKUP_ENTRIES
+            else dict(self.vocabulary())
         )
         found: dict[str, list[str]] = {}
         for rowid, entry_id, title, body in rows:

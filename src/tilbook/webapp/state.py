@@ -34,6 +34,8 @@ class LogState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
     warnings: list[str] = field(default_factory=list)
+    index_seen: str = ""
+    """The index's version (`Store.index_version`) as of the last `sync`."""
     ticks: dict[str, Tick] = field(default_factory=dict)
     """The latest ticks, by token: what each changed, to show it and to undo it."""
 
@@ -69,7 +71,11 @@ class LogState:
                 report = sync(self.root, self.store(), load_settings(self.root), wait=1.0)
             except IndexBusyError:
                 return 0
-        changed = report.parsed + report.removed
+            # Another process may have read the change first (`tilbook index`, a
+            # `tilbook build --watch`): what counts is whether the index is another.
+            seen = self.store().index_version()
+            changed = report.changed or int(seen != self.index_seen)
+            self.index_seen = seen
         if changed:
             self.version += 1
             self.warnings = [str(w) for w in report.warnings]
