@@ -782,6 +782,7 @@ def site_bench(entries: int, workdir: Path, seed: int) -> dict[str, Any]:
         log(f"site {label}:   {result['site_rebuild_one_entry_ms']:.0f} ms, wrote {written}")
         log(f"site {label}: `tilbook build` as a new process after one change x{SITE_EDITS}")
         command = [_executable("tilbook"), "build", "--log", str(root), "--out", str(out)]
+        command += ["--title", options.title, "--base-url", options.base_url]  # as above
         cli: list[float] = []
         for number, path in enumerate(_pick_files(root, SITE_EDITS), SITE_EDITS + 1):
             _append_paragraph(path, number)
