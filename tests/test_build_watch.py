@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,24 @@ def _page(out: Path, slug: str) -> str:
     return page.read_text(encoding="utf-8")
 
 
+def _mark(path: Path) -> Path:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{MARK}\n", encoding="utf-8")
+    return path
+
+
+def _script_watcher(monkeypatch: pytest.MonkeyPatch, *steps: Callable[[], Path]) -> None:
+    """Stand in for the file watcher: each step changes the notes and names the file the
+    watcher would report; then Ctrl-C."""
+    import watchfiles
+
+    def changes(*args: Any, **kwargs: Any) -> Iterator[set[tuple[Any, str]]]:
+        for step in steps:
+            yield {(watchfiles.Change.modified, str(step()))}
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+
+
 def test_watch_and_json_cannot_go_together(invoke: Invoke, tmp_path: Path) -> None:
     log = write_notes(tmp_path / "log", NOTES)
     result = invoke("build", "--watch", "--json", log=log, code=2)
@@ -50,22 +68,14 @@ def test_watch_and_json_cannot_go_together(invoke: Invoke, tmp_path: Path) -> No
 def test_a_change_is_built_and_a_change_that_reads_the_same_is_not(
     invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import watchfiles
-
     log = write_notes(tmp_path / "log", NOTES)
     out = tmp_path / "site"
-    journal = log / "journal.md"
 
-    def changes(*args: Any, **kwargs: Any) -> Iterator[set[tuple[Any, str]]]:
-        # What the watcher would report: first a real change, then a file saved unchanged
-        # (same bytes, so nothing to read), then Ctrl-C.
-        journal.write_text(journal.read_text(encoding="utf-8") + f"\n{MARK}\n", encoding="utf-8")
-        yield {(watchfiles.Change.modified, str(journal))}
-        os.utime(log / "other.md")
-        yield {(watchfiles.Change.modified, str(log / "other.md"))}
-        raise KeyboardInterrupt
+    def unchanged() -> Path:
+        os.utime(log / "other.md")  # saved as it was: same bytes, nothing to read
+        return log / "other.md"
 
-    monkeypatch.setattr(watchfiles, "watch", changes)
+    _script_watcher(monkeypatch, lambda: _mark(log / "journal.md"), unchanged)
     result = invoke("build", "--watch", "--out", str(out), "--no-pagefind", log=log)
     assert result.stdout.count("Built ") == 2  # the first build, then the one change
     assert "Watching" in result.stderr and "Stopped watching." in result.stderr
@@ -99,10 +109,7 @@ def test_the_real_watcher_rebuilds_a_site_inside_the_notes_folder_once_per_chang
         try:
             _wait_for(lambda: "Watching" in stderr_path.read_text(), "the watcher to start")
             time.sleep(0.5)
-            journal = log / "journal.md"
-            journal.write_text(
-                journal.read_text(encoding="utf-8") + f"\n{MARK}\n", encoding="utf-8"
-            )
+            _mark(log / "journal.md")
             _wait_for(lambda: MARK in _page(out, "warm-up"), "the page to be built again")
             time.sleep(1.5)  # time enough for a rebuild its own output would set off
         finally:
@@ -132,26 +139,22 @@ def test_a_change_another_run_indexed_first_is_built_too(
 ) -> None:
     # The web app's watcher (or a `tilbook index`) may read the change before this loop
     # does: the site must follow the index all the same.
-    import watchfiles
-
     from tilbook.indexing import sync
     from tilbook.settings import load_settings
     from tilbook.store import open_store
 
     log = write_notes(tmp_path / "log", NOTES)
     out = tmp_path / "site"
-    journal = log / "journal.md"
 
-    def changes(*args: Any, **kwargs: Any) -> Iterator[set[tuple[Any, str]]]:
-        journal.write_text(journal.read_text(encoding="utf-8") + f"\n{MARK}\n", encoding="utf-8")
+    def indexed_elsewhere() -> Path:
+        changed = _mark(log / "journal.md")
         other = open_store(log)
         try:
             sync(log, other, load_settings(log))
         finally:
             other.close()
-        yield {(watchfiles.Change.modified, str(journal))}
-        raise KeyboardInterrupt
+        return changed
 
-    monkeypatch.setattr(watchfiles, "watch", changes)
+    _script_watcher(monkeypatch, indexed_elsewhere)
     invoke("build", "--watch", "--out", str(out), "--no-pagefind", log=log)
     assert MARK in _page(out, "warm-up")
