@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +69,50 @@ def screenshot(url: str, target: Path, profile: Path, *, width: int, height: int
     )
     assert done.returncode == 0 or target.exists(), done.stderr[-2000:]
     return target
+
+
+# -- Playwright driving the same Chromium -------------------------------------------------------
+
+PLAYWRIGHT_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def playwright_or_skip(what: str) -> Any:
+    """`playwright.sync_api`, or a skip of the calling test module saying why (`what`:
+    the tests, as the summary names them). Playwright never downloads a browser here."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{what} skipped: /usr/bin/chromium is missing (apt-get install chromium)",
+            allow_module_level=True,
+        )
+    return pytest.importorskip("playwright.sync_api", reason=f"{what} need the playwright package")
+
+
+@contextmanager
+def playwright_chromium(api: Any, what: str) -> Iterator[Any]:
+    """Chromium launched through Playwright, closed at the end; a skip saying why when
+    Playwright or the browser cannot start on this machine."""
+    try:
+        manager = api.sync_playwright().start()
+    except Exception as error:  # pragma: no cover - depends on the machine
+        pytest.skip(f"{what} skipped: Playwright did not start: {error}")
+    try:
+        browser = manager.chromium.launch(
+            executable_path=str(CHROMIUM), args=PLAYWRIGHT_ARGS, timeout=30_000
+        )
+    except Exception as error:  # pragma: no cover - depends on the machine
+        manager.stop()
+        pytest.skip(
+            f"{what} skipped: Playwright could not start {CHROMIUM}: {str(error).splitlines()[0]}"
+        )
+    try:
+        yield browser
+    finally:
+        browser.close()
+        manager.stop()

@@ -9,28 +9,19 @@ cannot start it. Playwright never downloads a browser here.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chromium import playwright_chromium, playwright_or_skip
 from conftest import write_notes
 from tilbook.indexing import sync
 from tilbook.settings import load_settings
 from tilbook.staticsite import SiteOptions, build_site
 from tilbook.store import open_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "site search browser tests skipped: /usr/bin/chromium is missing "
-        "(apt-get install chromium)",
-        allow_module_level=True,
-    )
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="site search browser tests need the playwright package"
-)
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+WHAT = "site search browser tests"
+playwright_api = playwright_or_skip(WHAT)
 TIMEOUT_MS = 10_000
 
 NOTES = {
@@ -89,20 +80,8 @@ def search_page(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        manager = playwright_api.sync_playwright().start()
-    except Exception as error:  # pragma: no cover - depends on the machine
-        pytest.skip(f"site search browser tests skipped: Playwright did not start: {error}")
-    try:
-        chromium = manager.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
-        )
-    except Exception as error:  # pragma: no cover - depends on the machine
-        manager.stop()
-        pytest.skip(f"site search browser tests skipped: {str(error).splitlines()[0]}")
-    yield chromium
-    chromium.close()
-    manager.stop()
+    with playwright_chromium(playwright_api, WHAT) as chromium:
+        yield chromium
 
 
 @pytest.fixture

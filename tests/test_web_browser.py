@@ -24,29 +24,15 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "browser tests of `tilbook serve` skipped: /usr/bin/chromium is missing "
-        "(apt-get install chromium)",
-        allow_module_level=True,
-    )
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests of `tilbook serve` need the playwright package"
-)
+from chromium import playwright_chromium, playwright_or_skip
+
+WHAT = "browser tests of `tilbook serve`"
+playwright_api = playwright_or_skip(WHAT)
 import uvicorn  # noqa: E402
 
 from tilbook.webapp.app import create_app  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
@@ -104,23 +90,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Any]:
     """Chromium, closed before the server stops (so its event streams end first)."""
-    try:
-        manager = playwright_api.sync_playwright().start()
-    except Exception as error:  # pragma: no cover - depends on the machine
-        pytest.skip(f"browser tests of `tilbook serve` skipped: Playwright did not start: {error}")
-    try:
-        chromium = manager.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
-        )
-    except Exception as error:  # pragma: no cover - depends on the machine
-        manager.stop()
-        pytest.skip(
-            f"browser tests of `tilbook serve` skipped: Playwright could not start "
-            f"{CHROMIUM}: {str(error).splitlines()[0]}"
-        )
-    yield chromium
-    chromium.close()
-    manager.stop()
+    with playwright_chromium(playwright_api, WHAT) as chromium:
+        yield chromium
 
 
 class Tab:
