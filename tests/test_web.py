@@ -359,6 +359,22 @@ def test_conflict_page_marks_the_unsaved_text_so_it_is_never_reloaded_away(
     assert editor.group(1) == "(#Research) Mine, not saved yet."
 
 
+def test_only_pages_fetched_with_get_reload_when_the_notes_change(
+    client: TestClient, log: Path
+) -> None:
+    """The answer to a form never follows the notes: reloading it would send the form again."""
+    hit = client.get("/api/search", params={"q": "vanish"}).json()["hits"][0]
+    page = client.get(f"/entry/{hit['id']}/edit").text
+    assert '<meta name="log-version"' in page
+    action, form = _editor_form(page)
+    path = log / "journal.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("early", "late"), encoding="utf-8")
+    response = post(client, action, {**form, "markdown": "(#Research) Mine."})
+    assert response.status_code == 409
+    assert "<textarea" in response.text
+    assert '<meta name="log-version"' not in response.text
+
+
 def test_conflict_while_the_index_lags_names_the_entry_as_it_is_now(
     client: TestClient, log: Path
 ) -> None:

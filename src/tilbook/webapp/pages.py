@@ -32,6 +32,9 @@ def render(
     from tilbook.settings import load_settings
 
     settings = load_settings(state.root)
+    # NOTE: only a page fetched with GET follows the notes (reloads when they change):
+    # reloading the answer to a form would send the form again.
+    version = state.version if request.method in ("GET", "HEAD") else None
     text = (
         environment()
         .get_template(template)
@@ -40,7 +43,7 @@ def render(
             link=app_link,
             root="/",
             pretty=True,
-            app={"csrf": csrf.token, "version": state.version, "path": request.url.path},
+            app={"csrf": csrf.token, "version": version, "path": request.url.path},
             site={
                 "title": settings["site_title"] if "site_title" in settings.values else "tilbook",
                 "language": settings["site_language"]
