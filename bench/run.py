@@ -60,6 +60,11 @@ CLI_SEARCH_QUERIES = ("learning", "diffusion guidance", "학습")
 COMMON_WORD = "learning"
 """The word of `QUERIES` found in most entries (about 60 %: `search_common_word_share`)."""
 MEMORY_POLL_S = 0.02
+"""The shortest pause between two samples of a measured command's memory."""
+MEMORY_POLL_SHARE = 0.02
+"""At most this share of the time goes to sampling memory: reading /proc takes longer as
+the index grows (its pages are mapped), ~8 ms at 100,000 entries, and sampling every
+20 ms would take a quarter of a core from the command being timed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,15 +337,23 @@ def _tree_memory_kb(pid: int) -> int:
 
 def run_measured(command: list[str]) -> tuple[float, float]:
     """Wall time (s) of `command` and the peak memory (MB) of its process tree, sampled
-    every `MEMORY_POLL_S` from /proc (NaN where /proc is missing)."""
+    from /proc (NaN where /proc is missing) every `MEMORY_POLL_S`, or less often, so that
+    sampling takes at most `MEMORY_POLL_SHARE` of the time; the end is seen at once."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     linux = Path("/proc/self/smaps_rollup").exists()
     while process.poll() is None:
+        pause = MEMORY_POLL_S
         if linux:
+            sampled = time.perf_counter()
             peak = max(peak, _tree_memory_kb(process.pid))
-        time.sleep(MEMORY_POLL_S)
+            cost = time.perf_counter() - sampled
+            pause = max(pause, cost / MEMORY_POLL_SHARE - cost)
+        try:
+            process.wait(timeout=pause)
+        except subprocess.TimeoutExpired:
+            continue
     seconds = time.perf_counter() - started
     _, stderr = process.communicate()
     if process.returncode != 0:
@@ -853,6 +866,9 @@ def machine() -> dict[str, Any]:
 def run(sizes: Sequence[int], seed: int, site_sizes: Sequence[int] = ()) -> dict[str, Any]:
     by_size: dict[str, dict[str, Any]] = {}
     site: dict[str, dict[str, Any]] = {}
+    # First, on a quiet machine: later steps leave gigabytes of writes and deletions
+    # that the system is still flushing for a while.
+    started_up = startup()
     with tempfile.TemporaryDirectory(prefix="tilbook-bench-") as tmp:
         log(f"working in {tmp}")
         for entries in sizes:
@@ -900,7 +916,7 @@ def run(sizes: Sequence[int], seed: int, site_sizes: Sequence[int] = ()) -> dict
     )
     for key in search_keys:
         figures[key] = search[key]
-    figures.update(startup())
+    figures.update(started_up)
 
     # The static site (`tilbook build`): figures per size, targets at the largest size.
     for label, found in site.items():
