@@ -121,6 +121,13 @@ def test_malformed_front_matter_keeps_the_body(good_log: Path, invoke_json) -> N
     assert [h["source"] for h in invoke_json("search", "quolls", log=good_log)] == ["list.md"]
 
 
+def test_warnings_print_file_names_and_notes_as_written(good_log: Path, invoke: Invoke) -> None:
+    """A warning names the file as it is called: `[draft]` is not a terminal style."""
+    _malformed_yaml(good_log / "[draft] bad.md")
+    warned = invoke("index", log=good_log).stderr
+    assert "warning: [draft] bad.md:" in warned
+
+
 def test_too_big_file_is_not_indexed(good_log: Path, invoke_json) -> None:
     _too_big(good_log / "bad.md")
     report = invoke_json("index", log=good_log)

@@ -240,6 +240,44 @@ def test_search_highlights_point_at_the_word(invoke_json) -> None:
             assert hit["snippet"][start:end].casefold() == "denoising"
 
 
+def test_search_snippets_start_with_what_the_entry_says_not_its_tag_marker(
+    invoke_json, tmp_path: Path
+) -> None:
+    folder = tmp_path / "marker-log"
+    folder.mkdir()
+    (folder / "log.md").write_text(
+        "## 2024-04-22\n\n(#Idea) Cheap experiment: class labels for the DDPM.\n",
+        encoding="utf-8",
+    )
+    hits = invoke_json("search", "cheap experiment", log=folder)
+    assert len(hits) == 1
+    assert hits[0]["snippet"].startswith("Cheap experiment")  # not `(#Idea) Cheap …`
+    assert "Idea" in hits[0]["tags"]
+
+
+def test_square_brackets_in_notes_are_printed_as_written(
+    invoke, invoke_json, tmp_path: Path
+) -> None:
+    """Rich reads `[word]` as a style and `[/]` as a closing tag: the notes' own brackets
+    must neither vanish nor stop a command."""
+    folder = tmp_path / "brackets"
+    folder.mkdir()
+    (folder / "log.md").write_text(
+        "## 2024-05-01 On [draft] loaders\n\n"
+        "- [ ] compare [/] with [bold]x\n"
+        "- What is [mask] for?\n",
+        encoding="utf-8",
+    )
+    assert "compare [/] with [bold]x" in invoke("todo", log=folder).stdout
+    assert "What is [mask] for?" in invoke("questions", log=folder).stdout
+    assert "On [draft] loaders" in invoke("entries", log=folder).stdout
+    (entry,) = invoke_json("entries", log=folder)
+    shown = invoke("show", entry["id"], log=folder).stdout
+    assert "On [draft] loaders" in shown
+    assert "todo: [ ] compare [/] with [bold]x" in shown
+    assert "On [draft] loaders" in invoke("inspect", str(folder / "log.md"), log=folder).stdout
+
+
 def test_search_highlights_korean_inside_a_word(invoke_json) -> None:
     hits = invoke_json("search", "검색")
     assert [hit["title"] for hit in hits] == ["전문검색을 공부했다"]

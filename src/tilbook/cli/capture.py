@@ -20,7 +20,7 @@ from tilbook.cli.options import (
     log_option,
     opened_log,
 )
-from tilbook.cli.output import console, longest_word, print_json
+from tilbook.cli.output import console, longest_word, plain, print_json
 
 if TYPE_CHECKING:
     from tilbook.features.capture import Capture
@@ -242,7 +242,12 @@ def todo(
         where = f"{when} · {first.entry.source}:{first.line}"
         mark = "[green]✓[/] " if item.done else ""
         rows.append(
-            (item.id, mark + item.shown_text, where, str(item.carried) if item.carried else "")
+            (
+                item.id,
+                mark + plain(item.shown_text),
+                plain(where),
+                str(item.carried) if item.carried else "",
+            )
         )
     dues = [item.due or "" for item in items]
     table = Table(show_edge=False, pad_edge=False, expand=True)
@@ -347,11 +352,13 @@ def questions(
     table.add_column("question", ratio=4, overflow="fold")
     table.add_column("entry", overflow="fold", style="dim", width=max(longest_word(places), 8))
     for item in items:
-        text = item.text
+        text = plain(item.text)
         if item.answer is not None:
             by = item.answer.entry_id or item.answer.note or ""
-            text = f"[green]✓[/] {text}\n[dim]answered: {by}[/]"
-        table.add_row(item.id, item.entry.date or "", text, f"{item.entry.source}:{item.line}")
+            text = f"[green]✓[/] {text}\n[dim]answered: {plain(by)}[/]"
+        table.add_row(
+            item.id, item.entry.date or "", text, plain(f"{item.entry.source}:{item.line}")
+        )
     console().print(table)
 
 

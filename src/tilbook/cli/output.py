@@ -23,6 +23,14 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def plain(text: object) -> str:
+    """`text` to print where rich reads markup: what the user wrote (`[draft]`, `- [x]`,
+    `[/]`) is shown as written, never read as styles."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -32,7 +40,7 @@ def report_warnings(warnings: list[IndexWarning]) -> None:
         return
     out = console(stderr=True)
     for warning in warnings:
-        out.print(f"[yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+        out.print(f"[yellow]warning:[/] {plain(warning)}", markup=True, soft_wrap=True)
 
 
 def longest_word(texts: Iterable[str], *, cap: int = 40) -> int:
@@ -54,7 +62,7 @@ def report_store(store: Store) -> list[IndexWarning]:
     if store.notices:  # (rich is imported only when there is something to say)
         out = console(stderr=True)
         for notice in store.notices:
-            out.print(f"[green]tilbook:[/] {notice}", markup=True, soft_wrap=True)
+            out.print(f"[green]tilbook:[/] {plain(notice)}", markup=True, soft_wrap=True)
     store.notices.clear()
     warnings = list(store.state_warnings)
     store.state_warnings.clear()

@@ -23,6 +23,7 @@ from tilbook.cli.options import (
 from tilbook.cli.output import (
     console,
     longest_word,
+    plain,
     plural,
     print_json,
     progress_bar,
@@ -171,10 +172,14 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{parsed.source}[/]: layout [cyan]{parsed.layout}[/] ({parsed.layout_reason})")
-    out.print(f"sure: {parsed.confidence:.0%}" + "".join(f"; {doubt}" for doubt in parsed.doubts))
+    out.print(
+        f"[bold]{plain(parsed.source)}[/]: layout [cyan]{parsed.layout}[/] "
+        f"({plain(parsed.layout_reason)})"
+    )
+    doubts = "".join(f"; {doubt}" for doubt in parsed.doubts)
+    out.print(f"sure: {parsed.confidence:.0%}{doubts}", markup=False)
     if parsed.title:
-        out.print(f"title: {parsed.title}")
+        out.print(f"title: {parsed.title}", markup=False)
     if parsed.preamble:
         out.print(f"preamble: lines {parsed.preamble[0]}-{parsed.preamble[1]} (not an entry)")
     table = Table(show_edge=False, pad_edge=False)
@@ -196,16 +201,16 @@ def inspect(file: Path | None, log: Path, every_file: bool, as_json: bool) -> No
         table.add_row(
             f"{entry.line}-{entry.end_line}",
             entry.date or "",
-            (f"[{entry.category}] " if entry.category else "") + entry.title,
+            plain((f"[{entry.category}] " if entry.category else "") + entry.title),
             " ".join("#" + tag for tag in entry.tags),
             found,
         )
     out.print(table)
     out.print(plural(len(parsed.entries), "entry", "entries"))
     for target in parsed.targets:
-        out.print(f"target (line {target.line}): {target.text}")
+        out.print(f"target (line {target.line}): {target.text}", markup=False)
     for warning in parsed.warnings:
-        out.print(f"[yellow]warning:[/] {warning}")
+        out.print(f"[yellow]warning:[/] {plain(warning)}")
     if others:
         out.print("\nTo read it another way, add to tilbook.toml in the notes folder:")
         for other in others:
@@ -295,7 +300,9 @@ def _inspect_all(log: Path, as_json: bool) -> None:
     table.add_column("why", overflow="fold", ratio=3)
     for info in doubtful:
         why = [*info.doubts, *(plural(len(info.warnings), "warning") for _ in [0] if info.warnings)]
-        table.add_row(info.source, info.layout, f"{info.confidence:.0%}", "; ".join(why))
+        table.add_row(
+            plain(info.source), info.layout, f"{info.confidence:.0%}", plain("; ".join(why))
+        )
     console().print(table)
     click.echo(
         f"{plural(len(doubtful), 'file')} of {len(files)} to check: "
@@ -524,8 +531,8 @@ def related(entry_id: str, log: Path, limit: int, as_json: bool) -> None:
             table.add_row(
                 summary.id,
                 summary.date or "",
-                f"{summary.title}  [dim]{summary.source}:{summary.line}[/dim]",
-                ", ".join(item.shared[:8]),
+                f"{plain(summary.title)}  [dim]{plain(summary.source)}:{summary.line}[/dim]",
+                plain(", ".join(item.shared[:8])),
             )
         out.print(table)
 
@@ -557,14 +564,16 @@ def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
 
     out = console()
     meta = [
-        f"[bold]{entry.title}[/]",
-        f"[dim]{entry.id} · {entry.source}:{entry.line}-{entry.end_line} · {entry.layout}[/]",
+        f"[bold]{plain(entry.title)}[/]",
+        f"[dim]{entry.id} · {plain(entry.source)}:{entry.line}-{entry.end_line} · "
+        f"{entry.layout}[/]",
     ]
+    said: list[str] = []  # what the notes say, shown as written
     if entry.date:
-        meta.append(f"date: {entry.date}")
+        said.append(f"date: {entry.date}")
     if entry.first_seen or entry.last_changed:
         # The file's days in git, never the entry's own date.
-        meta.append(
+        said.append(
             " · ".join(
                 f"{label}: {day}"
                 for label, day in (
@@ -575,17 +584,18 @@ def show(entry_id: str, log: Path, raw: bool, as_json: bool) -> None:
             )
         )
     if entry.category:
-        meta.append(f"category: {entry.category}")
+        said.append(f"category: {entry.category}")
     if entry.tags:
-        meta.append("tags: " + " ".join("#" + tag for tag in entry.tags))
+        said.append("tags: " + " ".join("#" + tag for tag in entry.tags))
     for paper in entry.papers:
-        meta.append(f"paper: {paper.id}" + (f" — {paper.title}" if paper.title else ""))
+        said.append(f"paper: {paper.id}" + (f" — {paper.title}" if paper.title else ""))
     for item in entry.todos:
-        meta.append(f"todo: [{'x' if item.done else ' '}] {item.text}")
+        said.append(f"todo: [{'x' if item.done else ' '}] {item.text}")
     for question in entry.questions:
-        meta.append(f"question: {question.text}")
+        said.append(f"question: {question.text}")
     for term in entry.terms:
-        meta.append(f"term: {term.term} — {term.definition}")
+        said.append(f"term: {term.term} — {term.definition}")
+    meta.extend(plain(line) for line in said)
     out.print(Panel("\n".join(meta), expand=False), markup=True)
     out.print(Markdown(markdown))
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tilbook.cli.options import handle_errors, json_option, log_option, opened_log
-from tilbook.cli.output import console, plural, print_json
+from tilbook.cli.output import console, plain, plural, print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -191,7 +191,7 @@ def _run_session(
     )
     from tilbook.render.terminal import card_renderable
 
-    plain = make_scheduler(reviews, settings, fuzz=False)
+    unfuzzed = make_scheduler(reviews, settings, fuzz=False)
     new = sum(1 for card in session.queue if card.is_new)
     out.print(
         f"[bold]{session.total} card{'s' if session.total != 1 else ''} to review[/] "
@@ -211,7 +211,7 @@ def _run_session(
             f" · {tags}" if tags else ""
         )
         out.print()
-        out.print(Rule(title, style="dim", align="left"))
+        out.print(Rule(plain(title), style="dim", align="left"))
         out.print(card_renderable(card.front))
         out.print("[dim]… space: show answer[/]")
         started = time.monotonic()
@@ -233,7 +233,7 @@ def _run_session(
                 soft_wrap=True,
             )
         now = utc_now()
-        spans = preview(plain, card, now)
+        spans = preview(unfuzzed, card, now)
         out.print(
             "  ".join(f"[bold]{n}[/] {RATINGS[n]} [dim]{span_text(spans[n])}[/]" for n in RATINGS)
         )
@@ -315,8 +315,8 @@ def cards_command(
             state,
             _local(card.schedule.due) if card.schedule.state is not None else "",
             card.kind,
-            card_plain(card.front),
-            f"{card.source}:{card.line}",
+            plain(card_plain(card.front)),
+            plain(f"{card.source}:{card.line}"),
         )
     console().print(table)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tilbook.cli.options import DAY, handle_errors, json_option, log_option, opened_log
-from tilbook.cli.output import console, plural, print_json
+from tilbook.cli.output import console, plain, plural, print_json
 
 if TYPE_CHECKING:
     from tilbook.features.stats import LogStats
@@ -80,18 +80,12 @@ def _print_targets(report: TargetsReport) -> None:
             for month in report.months
         ]
         table.add_row(
-            f"{_escape(target.text)}\n[dim]{_escape(where)} · {_escape(target.matched_by)}[/]",
+            f"{plain(target.text)}\n[dim]{plain(where)} · {plain(target.matched_by)}[/]",
             *cells,
             str(target.entries),
             target.last or ("[dim]undated[/]" if target.entries else "[dim]never[/]"),
         )
     console().print(table)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 @click.command()
@@ -180,7 +174,7 @@ def _print_stats(found: LogStats) -> None:
     out.print(f"[bold]papers[/]    {plural(found.paper_mentions, 'mention')}")
     out.print(f"[bold]TODOs[/]     {found.todos_open} open · {found.todos_done} done")
     if found.top_tags:
-        tags = " · ".join(f"#{_escape(tag)} {count}" for tag, count in found.top_tags)
+        tags = " · ".join(f"#{plain(tag)} {count}" for tag, count in found.top_tags)
         out.print(f"[bold]top tags[/]  {tags}", soft_wrap=True)
 
     papers = {row.month: row for row in found.papers}
