@@ -232,6 +232,18 @@ def test_preview_is_sanitized(client: TestClient) -> None:
     assert "onerror" not in html
 
 
+def test_todo_page_shows_tasks_fields_as_words_not_emoji(log: Path) -> None:
+    (log / "tasks.md").write_text(
+        "## 2024-05-03\n\n- [ ] write the ablation table 📅 2024-05-10 ⏫\n", encoding="utf-8"
+    )
+    client = TestClient(create_app(log, watch=False), base_url="http://127.0.0.1:8000")
+    page = client.get("/todo").text
+    item = re.search(r'<a class="app-todo-text"[^>]*>write the ablation table</a>', page)
+    assert item, "the TODO is not shown without its Tasks fields"
+    assert '<time datetime="2024-05-10">' in page
+    assert "📅" not in page and "⏫" not in page
+
+
 def test_todo_tick_marks_it_in_the_file(client: TestClient, log: Path) -> None:
     page = client.get("/todo").text
     assert "plot the KL per layer" in page
