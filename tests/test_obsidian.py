@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tilbook.indexing import sync
 from tilbook.notes.files import source_from_text
 from tilbook.parse.blocks import without_comments
@@ -57,6 +59,39 @@ def test_highlights() -> None:
     assert "<mark>key idea</mark>" in html
     assert "<code>==code==</code>" in html
     assert "== loose ==" in html
+
+
+def test_block_ids_are_not_text_but_links_still_reach_them() -> None:
+    text = (
+        "## 2024-07-08\n\nPre-norm trains more stably. ^prenorm\n\n"
+        "| batch | lr |\n|---|---|\n| 256 | 0.1 |\n\n^table-lr\n\n"
+        "A power in math stays: $x ^2$\n"
+    )
+    (entry,) = parse_source(source_from_text("n.md", text)).entries
+    assert "prenorm" not in entry.body and "table-lr" not in entry.body
+    assert "Pre-norm trains more stably." in entry.body
+    assert entry.body.rstrip().endswith("x ^2")
+    assert entry.anchors == ["2024-07-08", "^prenorm", "^table-lr"]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        ("Pre-norm is stabler. ^prenorm", "<p>Pre-norm is stabler.</p>"),
+        ("| a |\n|---|\n| 1 |\n\n^table-1", "<td>1</td></tr>\n</tbody></table>\n"),
+        ("- one ^i-1\n- two\n  - nested ^deep", "<li>one</li>\n<li>two\n<ul>\n<li>nested</li>"),
+        ("> quoted ^q1", "<p>quoted</p>"),
+        ("`code ^abc`", "<code>code ^abc</code>"),
+        ("```\nx ^abc\n```", "x ^abc\n</code>"),
+        ("a ^b and more", "<p>a ^b and more</p>"),
+        ("**bold**^x", "<strong>bold</strong>^x"),
+        ("one ^mid\ntwo ^end", "<p>one ^mid\ntwo</p>"),
+    ],
+)
+def test_block_ids_are_hidden_where_they_end_a_block(markdown: str, html: str) -> None:
+    rendered = render_markdown(markdown).html
+    assert html in rendered
+    assert "<p></p>" not in rendered
 
 
 def test_callouts() -> None:

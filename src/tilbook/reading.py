@@ -25,6 +25,7 @@ from tilbook.extract import labels, notelinks
 from tilbook.model import LAYOUTS, Entry, Footnote, IndexWarning, Link, ParsedFile, Span
 from tilbook.notes.files import FileStat, SourceText, decode, normalise_newlines, read_source
 from tilbook.parse.blocks import (
+    BLOCK_ID,
     BREAK,
     CALLOUT_MARKER,
     ENTRY_MARKER,
@@ -270,7 +271,29 @@ def _footnotes(
     return found
 
 
-def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
+def _template_lines(blocks: list[Block], segments: Sequence[Segment]) -> set[str]:
+    """The lines a file's entries share (`### What went well`, `- Goals from last week`):
+    the headings, paragraphs and items (their first lines, folded) found in at least half
+    of its entries and in two or more. They are a template's fields, filled in anew in each
+    entry: never what one entry is about."""
+    if len(segments) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for seg in segments:
+        counts.update(
+            {
+                _fold(blocks[index].text.split("\n", 1)[0])
+                for index in seg.blocks
+                if index != seg.start and blocks[index].kind in ("heading", "para", "item")
+            }
+        )
+    need = max(2, (len(segments) + 1) // 2)
+    return {line for line, count in counts.items() if count >= need and line}
+
+
+def _title_from(
+    blocks: list[Block], segment_: Segment, template: set[str] | frozenset[str] = frozenset()
+) -> str | None:
     for index in segment_.blocks:
         if index == segment_.date_line:
             continue
@@ -279,6 +302,9 @@ def _title_from(blocks: list[Block], segment_: Segment) -> str | None:
             continue
         if block.kind == "heading" and labels.label_kinds(block.text):
             continue  # a `TODO` heading names what follows; it is not what the entry is about
+        if template and index != segment_.start:
+            if _fold(block.text.split("\n", 1)[0]) in template:
+                continue  # a field every entry has: what is written under it says more
         if extract.tags_line(block.text.split("\n", 1)[0]) is not None:
             continue  # a line of tags
         if block.kind == "item" and _is_label(block.text):
@@ -396,6 +422,22 @@ def without_trailing_tags(text: str) -> str:
             break
         cut = kept = before
     return text if cut is None else cut
+
+
+_HIGHLIGHT = re.compile(r"(?<![\w=])==([^\s=](?:[^=\n]*[^\s=])?)==(?![\w=])")
+"""Obsidian's highlight (`==words==`), not `a==b`."""
+
+
+def _unmarked(title: str) -> str:
+    """A title as it reads: without highlight marks or a block id at its end (`^fact-1`),
+    which Obsidian shows as neither."""
+    if "==" in title:
+        title = _HIGHLIGHT.sub(r"\1", title)
+    if "^" in title:
+        found = BLOCK_ID.search(title)
+        if found is not None and found.start() > 0:
+            title = title[: found.start()].rstrip()
+    return title
 
 
 def _title_text(block: Block) -> str:
@@ -571,6 +613,15 @@ def _is_label_line(block: Block) -> bool:
 
 _AROUND_DATE = "*_`[]【】 \t"
 _AFTER_DATE = "*_`]】:：-–—|,. \t"
+
+
+def _opening_text(block: Block, seg: Segment) -> str:
+    """The text of the block that opens an entry, without what opens it: its date (the
+    entry's date already) or its `(#Tag)` marker (the entry's tags), as the pages show it."""
+    text = extract.plain_lines(block)
+    if seg.marker:
+        text = strip_marker(text)
+    return _without_opening_date(text, seg) if seg.dated else text
 
 
 def _without_opening_date(text: str, seg: Segment) -> str:
@@ -800,6 +851,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     heading_texts = {_fold(block.text) for block in blocks if block.kind == "heading"}
     file_tags = front_matter_tags(front_matter)
     file_title = _file_title(src.source, front_matter, blocks, layout)
+    template = _template_lines(blocks, segments)
 
     conflict = _heading_date_conflict(src.source, layout, segments, blocks, front_matter)
     if conflict is not None:
@@ -822,7 +874,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         members = [blocks[i] for i in seg.blocks]
         member_contexts = [under[i] for i in seg.blocks]
         day = seg.date
-        title = seg.title or _title_from(blocks, seg)
+        title = seg.title or _title_from(blocks, seg, template)
         if title and blocks[seg.start].kind == "heading" and _bare_number(title):
             title = _labelled_title(blocks, seg) or title
         if layout.name == SINGLE:
@@ -832,6 +884,8 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
                 or (_first_words(blocks, year) if _names_nothing(src.source) else None)
                 or name_title
             )
+        if title:
+            title = _unmarked(title)
         if not title:
             title = day.isoformat() if day else name_title
         if seg.weekday_disagrees and day is not None:
@@ -859,9 +913,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         # (indexed as such), not its text: snippets and excerpts start with what it says.
         opening = _opening(blocks, seg)
         body_parts = [
-            _without_opening_date(extract.plain_lines(blocks[i]), seg)
-            if i == seg.start and seg.dated
-            else extract.plain_lines(blocks[i])
+            _opening_text(blocks[i], seg) if i == seg.start else extract.plain_lines(blocks[i])
             for i in seg.blocks
             if i not in opening
         ]

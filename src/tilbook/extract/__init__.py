@@ -23,6 +23,7 @@ from tilbook.parse.blocks import (
     TEXT,
     URL,
     Block,
+    without_block_id,
 )
 
 TAG = re.compile(r"(?<![\w&#/\\\[])#(\w[\w\-]*)")
@@ -646,7 +647,8 @@ def plain_lines(block: Block) -> str:
         return " ".join(visible_html_text(block.raw).split())
     if block.kind == "code":
         return block.raw.rstrip("\n")
-    text = "".join("\n" if kind == BREAK else text for kind, text, _ in block.pieces).strip()
+    pieces = without_block_id(block)  # Obsidian hides it; a search never looks for it
+    text = "".join("\n" if kind == BREAK else text for kind, text, _ in pieces).strip()
     if block.quote and text.startswith("[!"):
         text = CALLOUT_MARKER.sub("", text, count=1)
     return text

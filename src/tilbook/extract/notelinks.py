@@ -26,12 +26,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from tilbook.model import NoteLink
-from tilbook.parse.blocks import Block
+from tilbook.parse.blocks import BLOCK_ID, Block
 
 NOTE_SUFFIXES = (".md", ".markdown")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
-_BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9][A-Za-z0-9\-]*)\s*$")
-"""A block id ending a line (`… a fact worth linking ^fact-1`)."""
 
 
 def _split(target: str) -> tuple[str, str | None, str | None]:
@@ -100,7 +98,7 @@ def entry_note_links(blocks: Sequence[Block]) -> list[NoteLink]:
 
 def block_ids(lines: Iterable[str]) -> list[str]:
     """The block ids (`^id` ending a line) among `lines`."""
-    return [match.group(1) for line in lines if "^" in line and (match := _BLOCK_ID.search(line))]
+    return [match.group(1) for line in lines if "^" in line and (match := BLOCK_ID.search(line))]
 
 
 # -- resolution ---------------------------------------------------------------------------

@@ -45,6 +45,24 @@ CELL = "cell"
 
 Piece = tuple[str, str, int]
 
+BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9][A-Za-z0-9\-]*)\s*$")
+"""An Obsidian block id ending a block (`… a fact worth linking ^fact-1`), or alone on the
+line after one (a table, a quote): what `[[Note#^fact-1]]` links to; Obsidian hides it."""
+
+
+def without_block_id(block: Block) -> list[Piece]:
+    """The block's pieces without the block id that ends it (only in prose: `$x ^2$` is
+    math)."""
+    pieces = block.pieces
+    if not pieces or pieces[-1][0] != TEXT or "^" not in pieces[-1][1]:
+        return pieces
+    kind, text, column = pieces[-1]
+    found = BLOCK_ID.search(text)
+    if found is None:
+        return pieces
+    return [*pieces[:-1], (kind, text[: found.start()], column)]
+
+
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}*_~]", re.IGNORECASE)
 ENTRY_MARKER = re.compile(r"^\(\s*(?:#[^\s,()#]+(?:\s*(?:,\s*)?#[^\s,()#]+)*\s*)?(?:,\s*)?\)\s*")
 """An entry opener at the start of a paragraph: `(#Research)`, `(#Idea, #GenAI)` or `()`.

@@ -36,7 +36,7 @@ from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS, wiki_text
 
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
 OPTIONS = MARKDOWN_OPTIONS
@@ -535,6 +535,8 @@ def render_markdown(
         fragment = linkify(fragment)
     if "==" in fragment:
         fragment = highlights(fragment)
+    if "^" in fragment:
+        fragment = without_block_ids(fragment)
     if "<blockquote" in fragment and ("[!" in fragment or "markdown-alert-" in fragment):
         fragment = callouts(fragment)
     errors: list[str] = []
@@ -630,6 +632,39 @@ def highlights(fragment: str) -> str:
         elif not skipped and "==" in part:
             parts[index] = _HIGHLIGHT.sub(r"<mark>\1</mark>", part)
     return "".join(parts)
+
+
+_BLOCK_ID_END = re.compile(r"(?:(?<=\s)|^)\^[A-Za-z0-9][A-Za-z0-9\-]*\s*$")
+_BLOCK_END = re.compile(r"^<(?:/(?:p|li|td|th|h[1-6])>|br\b|ul\b|ol\b)")
+_BLOCK_START = re.compile(r"^<(?:p|li|td|th)>$")
+_EMPTY_PARAGRAPH = re.compile(r"<p></p>\n?")
+
+
+def without_block_ids(fragment: str) -> str:
+    """Obsidian block ids (`… a fact ^fact-1`, or `^table-1` on the line after a table)
+    hidden as Obsidian hides them: where they end a paragraph, item or cell, never in
+    code or math. Runs on sanitised HTML."""
+    parts = _TAG.split(fragment)
+    skipped = 0
+    for index in range(0, len(parts), 2):
+        if index:
+            tag = parts[index - 1]
+            name = tag.strip("</>").split(None, 1)[0].lower() if tag.strip("</>") else ""
+            if name in _NO_MARKS_IN and not tag.endswith("/>"):
+                skipped = max(skipped + (-1 if tag.startswith("</") else 1), 0)
+        part = parts[index]
+        if skipped or "^" not in part:
+            continue
+        following = parts[index + 1] if index + 1 < len(parts) else ""
+        if following and not _BLOCK_END.match(following):
+            continue  # more of the block follows: not its end
+        found = _BLOCK_ID_END.search(part)
+        if found is None:
+            continue
+        if found.start() == 0 and not (index and _BLOCK_START.match(parts[index - 1])):
+            continue  # `**bold**^x`: not a block id
+        parts[index] = part[: found.start()].rstrip(" \t")
+    return _EMPTY_PARAGRAPH.sub("", "".join(parts))
 
 
 _QUOTE_TAG = re.compile(r"<(/?)blockquote([^>]*)>")
