@@ -231,7 +231,8 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             line_todo = _TODO_LINE.match(text)
             loose = _CHECKBOX.match(text) if block.task is None else None
             if loose is not None and text[loose.end() :].strip():
-                done = loose.group(1).strip() != ""
+                # Struck through whole (`~~[ ] run~~`): dropped or done, not open.
+                done = loose.group(1).strip() != "" or block.struck
                 todos.append(Todo(text[loose.end() :].strip(), done, block.line, block.end_line))
             elif (finished := _DONE_SUFFIX.search(text)) and text[: finished.start()].strip():
                 todos.append(
@@ -239,7 +240,8 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                 )
             elif block.task is not None:
                 if not _FORM_BOX.match(text) and any(char.isalnum() for char in text):
-                    todos.append(Todo(text, block.task, block.line, block.end_line))
+                    done = block.task or block.struck  # `- [ ] ~~run~~`: not open either
+                    todos.append(Todo(text, done, block.line, block.end_line))
             elif org := _ORG_KEYWORD.match(text):
                 todos.append(
                     Todo(org.group(2).strip(), org.group(1) == "DONE", block.line, block.end_line)
@@ -289,8 +291,13 @@ def _item_and_todo_lines(block: Block) -> tuple[str, list[Todo]]:
 
 
 _QUESTION_MARKS = ("?", "？")
-_SENTENCE = re.compile(r"(?:[^.!?。！？]|(?<=\d)\.(?=\d))*(?:[.!?。！？]+|$)")
-"""A sentence: up to its closing marks. A point between digits (`γ = 0.95`) ends none."""
+_CLOSERS = re.escape(")]」』）\"'”’")
+_SENTENCE = re.compile(
+    rf"(?:[^.!?。！？]|\.(?=[^\s.!?。！？{_CLOSERS}]))*(?:[.!?。！？]+[{_CLOSERS}]*|$)"
+)
+"""A sentence: up to its closing marks and the brackets or quotes they close (`(?)`,
+`「…？」`). A point inside a word or number (`Next.js`, `γ = 0.95`) ends none."""
+_WRAPPERS = {"「": "」", "『": "』", "“": "”", '"': '"', "(": ")", "（": "）", "‘": "’"}
 _LEADING_LABEL = re.compile(r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?[:：][*_]{0,2}\s+(?=\S)")
 _ANSWERED = re.compile(
     r"\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
@@ -340,6 +347,8 @@ def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
         if label is not None and len(label.group(1).split()) <= 5:
             sentence = sentence[label.end() :]
         sentence = _MARKER.sub("", sentence, count=1).strip()
+        if len(sentence) > 2 and sentence[-1] == _WRAPPERS.get(sentence[0]):
+            sentence = sentence[1:-1].strip()  # `「これで合ってる？」と…`: the question inside
         embedded = _EMBEDDED_QUESTION.search(sentence)
         if embedded is not None:
             sentence = sentence[embedded.start(1) :]
