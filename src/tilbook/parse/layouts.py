@@ -526,6 +526,7 @@ def _dated_blocks(
 ) -> dict[str, dict[int, tuple[DateMatch, str]]]:
     """Items, lines and table rows that open with a date, by kind."""
     found: dict[str, dict[int, tuple[DateMatch, str]]] = {"item": {}, "line": {}, "row": {}}
+    first_items: dict[int, tuple[DateMatch, str]] = {}
     for index, block in enumerate(blocks):
         if block.footnote is not None:
             continue
@@ -540,9 +541,28 @@ def _dated_blocks(
             and _under_heading(blocks, index)
             and find_date(_first_line(block), year=year, day_first=day_first, at_start=True) is None
         ):
+            if kind == "item" and not _under_numbered_heading(blocks, index):
+                first_items[index] = opened  # unless the items after it open the same way
             continue  # `# Week 1` then `Week 1 - 2024-01-08`: the heading's date line
         found[kind][index] = opened
+    for index, opened in first_items.items():
+        following = index + 1
+        if (
+            following < len(blocks)
+            and following in found["item"]
+            and blocks[following].depth == blocks[index].depth
+        ):
+            found["item"][index] = opened  # the first of a dated list (`- Day 1 (4 Mar): …`)
     return found
+
+
+def _under_numbered_heading(blocks: list[Block], index: int) -> bool:
+    """Whether the heading above block `index` is one of a numbered series (`Week 3`),
+    whose own date the block may give."""
+    for block in reversed(blocks[:index]):
+        if block.kind == "heading":
+            return lesson_heading(block.text) is not None
+    return False
 
 
 def _under_heading(blocks: list[Block], index: int) -> bool:
