@@ -424,13 +424,19 @@ def without_trailing_tags(text: str) -> str:
     return text if cut is None else cut
 
 
+_TITLE_BRACKETS = (("[", "]"), ("【", "】"), ("〔", "〕"))
 _HIGHLIGHT = re.compile(r"(?<![\w=])==([^\s=](?:[^=\n]*[^\s=])?)==(?![\w=])")
 """Obsidian's highlight (`==words==`), not `a==b`."""
 
 
 def _unmarked(title: str) -> str:
     """A title as it reads: without highlight marks or a block id at its end (`^fact-1`),
-    which Obsidian shows as neither."""
+    which Obsidian shows as neither, nor brackets around all of it (`[Day 1]`)."""
+    for opener, closer in _TITLE_BRACKETS:
+        if title.startswith(opener) and title.endswith(closer) and len(title) > 2:
+            inner = title[1:-1]
+            if opener not in inner and closer not in inner and inner.strip():
+                title = inner.strip()
     if "==" in title:
         title = _HIGHLIGHT.sub(r"\1", title)
     if "^" in title:
@@ -851,6 +857,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     heading_texts = {_fold(block.text) for block in blocks if block.kind == "heading"}
     file_tags = front_matter_tags(front_matter)
     file_title = _file_title(src.source, front_matter, blocks, layout)
+    file_title = _unmarked(file_title) if file_title else file_title
     template = _template_lines(blocks, segments)
 
     conflict = _heading_date_conflict(src.source, layout, segments, blocks, front_matter)
