@@ -408,6 +408,17 @@ def category_date(
     return (found, position) if found else None
 
 
+def contents_line(block: Block) -> bool:
+    """Whether the block is only a link to a place in the same file (`[Update: 2024/03/11]
+    (#update-20240311)`): a table of contents names entries; it is none, nor dates one."""
+    return (
+        bool(block.links)
+        and all(link.url.startswith("#") and not link.wiki for link in block.links)
+        and " ".join(block.text.split())
+        == " ".join(" ".join(link.text for link in block.links).split())
+    )
+
+
 def _label_date(
     blocks: list[Block], index: int, *, day_first: bool, year: int | None
 ) -> tuple[DateMatch, int] | None:
@@ -418,7 +429,7 @@ def _label_date(
         if position < 0:
             return None
         block = blocks[position]
-        if block.kind == "heading" or block.depth > 1:
+        if block.kind == "heading" or block.depth > 1 or contents_line(block):
             return None
         for line in block.text.split("\n")[:4]:
             label = _LABEL_LINE.match(line)
@@ -532,6 +543,8 @@ def _dated_blocks(
             continue
         kind = {"item": "item", "para": "line", "row": "row"}.get(block.kind)
         if kind is None or (kind == "line" and block.depth) or (kind == "row" and block.level):
+            continue
+        if block.links and contents_line(block):
             continue
         opened = _opening_date(block, year, day_first)
         if opened is None:
