@@ -164,12 +164,16 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 
 _CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)\s?\]\s+")
 """A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`)."""
+_DONE_WORDS = "done|erledigt|fait|hecho|feito|fatto|완료|完了|完成"
 _DONE_SUFFIX = re.compile(
-    r"(?<!\s)\s*(?:[:：\-–—]\s*(?:done|erledigt|fait|hecho|feito|fatto|완료|完了|完成)|\((?:done|완료|完了|完成)\))\s*$",
+    rf"(?<!\s)\s*(?:[:：\-–—]\s*(?:{_DONE_WORDS})|\((?:done|완료|完了|完成)\))\s*$",
     re.I,
 )
 """A status written after a task (`impute the missing values: done`). It starts where
 a run of white space starts (or at its mark), so a long run costs linear time."""
+_DONE_PREFIX = re.compile(rf"^(?:{_DONE_WORDS})\s?[:：\-–—]?\s+(?=\S)", re.I)
+"""The same status written in bold before a task (`**Done** skim the papers`)."""
+_DONE_WORD = re.compile(rf"(?:{_DONE_WORDS})\s?[:：]?", re.I)
 _MARKER = ENTRY_MARKER
 _TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
 _NEXT_STEP = re.compile(
@@ -251,6 +255,9 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                     text = line_todo.group(1).strip()
                 checkbox = _CHECKBOX.match(text)
                 done = block.struck or text.startswith(_DONE_MARK) or DONE in under
+                status = _DONE_PREFIX.match(text) if block.strong_start else None
+                if status is not None and _DONE_WORD.fullmatch(block.strong_text.strip()):
+                    done, text = True, text[status.end() :]
                 if checkbox:
                     done = checkbox.group(1) != " "
                     text = text[checkbox.end() :]
