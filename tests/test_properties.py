@@ -191,3 +191,44 @@ def test_every_entry_is_found_by_its_words(
                     assert hit.snippet.highlights, (word, hit.snippet.text)
         finally:
             store.close()
+
+
+_MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    steps=st.lists(st.integers(min_value=1, max_value=40), min_size=3, max_size=9),
+    newest_first=st.booleans(),
+)
+def test_days_without_a_year_read_right_across_new_year(
+    start: date, steps: list[int], newest_first: bool
+) -> None:
+    """A log in date order whose days name no year (`## March 3`) and whose title names the
+    year it starts in reads every day right, however many New Years it crosses (one at
+    most within a year of entries), in either order."""
+    days = [start]
+    for step in steps:
+        days.append(days[-1].fromordinal(days[-1].toordinal() + step))
+    if (days[-1] - days[0]).days >= 300:
+        days = [day for day in days if (day - days[0]).days < 300]
+    written = list(reversed(days)) if newest_first else days
+    text = f"# Study log {days[0].year}\n\n" + "".join(
+        f"## {_MONTH_NAMES[day.month - 1]} {day.day}\n\nNotes of the day.\n\n" for day in written
+    )
+    entries = parse_source(source_from_text("log.md", text)).entries
+    assert [entry.date for entry in entries] == [day.isoformat() for day in written]

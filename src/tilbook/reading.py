@@ -729,6 +729,53 @@ MEND_WITHIN_DAYS = 62
 """A year is mended only when that puts the entry this close to its neighbours."""
 
 
+NEW_YEAR_MONTHS = 6
+"""A step back of at least this many months between two dates read without a year, in
+a log in date order, is the turn of a year (`December 30` … `January 2`)."""
+
+
+def _roll_over_new_year(entries: list[Entry], guessed: list[bool]) -> None:
+    """Dates written without a year (the file's year given them) in a log that crosses
+    New Year: after the turn they take the next year (newest first: before it, the
+    later one), the oldest keeping the file's. A lone step back that the next date
+    undoes is an entry out of place, not a new year."""
+    found = [
+        (position, date.fromisoformat(entry.date))
+        for position, (entry, inferred) in enumerate(zip(entries, guessed, strict=True))
+        if inferred and entry.date
+    ]
+    leap_days = {position for position, day in found if (day.month, day.day) == (2, 29)}
+    if len(found) < 2 or len({day.year for p, day in found if p not in leap_days}) != 1:
+        return
+    keys = [(day.month, day.day) for _, day in found]
+    ups = sum(1 for a, b in itertools.pairwise(keys) if b > a)
+    downs = sum(1 for a, b in itertools.pairwise(keys) if b < a)
+    if ups == downs:
+        return
+    direction = 1 if ups > downs else -1
+
+    def turns(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Whether going from `a` to `b` turns the year, in the log's direction."""
+        return (a[0] - b[0]) * direction >= NEW_YEAR_MONTHS
+
+    offsets = [0]
+    for number in range(1, len(keys)):
+        step = 0
+        if turns(keys[number - 1], keys[number]):
+            undone = number + 1 < len(keys) and turns(keys[number + 1], keys[number])
+            step = 0 if undone else direction
+        offsets.append(offsets[-1] + step)
+    low = min(offsets)
+    for (position, day), offset in zip(found, offsets, strict=True):
+        if position in leap_days:
+            continue  # read in the leap year after the file's already (`_read`)
+        if offset != low:
+            try:
+                entries[position].date = day.replace(year=day.year + offset - low).isoformat()
+            except ValueError:  # 29 February in a year without one: left as read
+                continue
+
+
 def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning]) -> None:
     """Dates whose year is plainly a slip, read as the neighbours say, with a warning.
 
@@ -877,6 +924,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     name_title = _name_title(src.source)  # the title of entries that say none
     occurrences: dict[tuple[date | None, str], int] = {}
     entries: list[Entry] = []
+    guessed_years: list[bool] = []  # per entry: its year came from the file, not its words
     for seg, end_line in zip(segments, ends, strict=True):
         members = [blocks[i] for i in seg.blocks]
         member_contexts = [under[i] for i in seg.blocks]
@@ -925,6 +973,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
             if i not in opening
         ]
         body_parts.extend(note.text for note in notes)
+        guessed_years.append(day is not None and year_in(seg.opener) is None)
         entries.append(
             Entry(
                 id=entry_id(src.source, day, seg.opener, occurrence),
@@ -962,6 +1011,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         )
 
     if layout.name != SINGLE:
+        _roll_over_new_year(entries, guessed_years)
         _mend_years(entries, src.source, warnings)
     _drop_template_prompts(
         entries,

@@ -362,6 +362,10 @@ def _read(
         found = _make(y, month, day)
     else:
         found = _make(y, month, int(g.get("d") or 0))
+        if found is None and form in _PARTIAL_NAMES and (month, g.get("d")) == (2, "29"):
+            # `February 29` in a log whose year is not a leap one: the next year's, which
+            # a log in date order reaches (read as the turn of a year elsewhere).
+            found = _make(y + 1, 2, 29)
     if found is None:
         return None
     until = None
