@@ -35,6 +35,11 @@ def vault(tmp_path: Path) -> Path:
         "Loops/Second.md": "# Second\n\nWords of the second.\n\n![[First]]\n",
         "Loops/Mirror.md": "# Mirror\n\nWords of the mirror.\n\n![[Mirror]]\n",
         "Loops/Ahead.md": "# Ahead\n\nOnly the look-ahead.\n\n![[Optimisers#Nesterov]]\n",
+        "Concepts/Facts.md": "# Facts\n\nA first fact, not wanted.\n\n"
+        "The learning rate matters most. ^lr-fact\n\n- an item, not wanted\n"
+        "- warm-up helps early ^warmup\n",
+        "Journal/Quoting.md": "# Quoting\n\nCited below.\n\n![[Facts#^lr-fact]]\n\n"
+        "![[Facts#^warmup]]\n",
     }
     for name, text in files.items():
         path = root / name
@@ -123,6 +128,17 @@ def test_embedded_heading_inside_an_entry_shows_its_section(vault: Path) -> None
     assert "Looks ahead first." in body and "Keeps a running velocity." not in body
     assert "A small change." in body and "The classic form." not in body
     assert 'href="../../notes/momentum/index.html"' in body
+    assert ">Optimisers &gt; Nesterov</a>" in body  # the embed's title, as Obsidian shows it
+
+
+def test_embedded_block_shows_only_that_block(vault: Path) -> None:
+    quoting = _page_with(_pages(_build(vault)), "Cited below.")
+    body = quoting.split('<div class="entry-body">', 1)[1].split("<footer", 1)[0]
+    assert body.count('<div class="embed">') == 2
+    assert "The learning rate matters most." in body and "warm-up helps early" in body
+    assert "not wanted" not in body
+    assert "^lr-fact" not in body and "^warmup" not in body
+    assert re.search(r'<a class="embed" href="[^"]*facts/index.html">Facts</a>', body)
 
 
 def test_page_is_rebuilt_when_an_embedded_note_changes(vault: Path) -> None:

@@ -36,7 +36,7 @@ from tilbook.errors import MathConversionError
 from tilbook.model import Entry, Footnote, Span
 from tilbook.parse.blocks import MARKDOWN_OPTIONS, wiki_text
 
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 """Bump when the HTML made from the same Markdown changes (the site then re-renders)."""
 
 OPTIONS = MARKDOWN_OPTIONS
@@ -494,7 +494,10 @@ def _local_urls(fragment: str, resolve: LocalUrl | None, found: list[str]) -> st
             if not url:
                 return f'<a class="unresolved">{alt.group(1) if alt else ""}</a>'
             href = html.escape(url)
-            link = f'<a class="embed" href="{href}">{alt.group(1) if alt else ""}</a>'
+            label = alt.group(1) if alt else ""
+            if re.search(r"#[^\s#]", label):  # `Note#Heading`, `Note#^id`: as Obsidian shows it
+                label = html.escape(wiki_text(html.unescape(label)), quote=False)
+            link = f'<a class="embed" href="{href}">{label}</a>'
             if not shown:
                 return link
             return f'<div class="embed"><p class="embed-title">{link}</p>\n{text}</div>{_EMBED_END}'

@@ -630,6 +630,37 @@ _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _block(markdown: str, block_id: str) -> str:
+    """The block an Obsidian block id names (`![[Note#^fact-1]]`): the paragraph or list
+    item its line ends, or the block right above a line that is only the id (a table, a
+    quote); all of `markdown` when no line outside code carries it."""
+    lines = markdown.splitlines(keepends=True)
+    ends_with = re.compile(rf"(?:^|\s)\^{re.escape(block_id)}\s*$")
+    fence = ""
+    for number, line in enumerate(lines):
+        opened = _FENCE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+            continue
+        if fence or not ends_with.search(line):
+            continue
+        end = number + 1
+        if line.strip() == f"^{block_id}":  # alone on its line: the block above it
+            end = number
+            while end > 0 and not lines[end - 1].strip():
+                end -= 1
+        start = end
+        while start > 0 and lines[start - 1].strip():
+            start -= 1
+            if _LIST_ITEM.match(lines[start]):
+                break  # an item starts here: the lines above are other items
+        return "".join(lines[start:end]) if start < end else markdown
+    return markdown
+
+
 def _section(markdown: str, heading: str) -> str:
     """The part of `markdown` under `heading` (to the next heading as high), else all of it."""
     lines = markdown.splitlines(keepends=True)
@@ -681,7 +712,9 @@ def _render_record(
                 return NOTE_EMBED + page
             text = embedded.markdown
             heading = written.partition("#")[2].split("#")[-1]
-            if heading and not heading.startswith("^"):
+            if heading.startswith("^"):
+                text = _block(text, heading[1:])
+            elif heading:
                 text = _section(text, heading)
             inner = _render_record(embedded, resolver, 1_000, media, [], None, text, 3)
             return NOTE_EMBED + page + EMBED_TEXT + inner.html
