@@ -47,6 +47,7 @@ from tilbook.parse.dates import (
 )
 from tilbook.parse.htmlblocks import html_headings
 from tilbook.parse.layouts import (
+    CATEGORY,
     JRNL,
     JRNL_HEADER,
     LESSONS,
@@ -292,10 +293,14 @@ def _template_lines(blocks: list[Block], segments: Sequence[Segment]) -> set[str
 
 
 def _title_from(
-    blocks: list[Block], segment_: Segment, template: set[str] | frozenset[str] = frozenset()
+    blocks: list[Block],
+    segment_: Segment,
+    template: set[str] | frozenset[str] = frozenset(),
+    *,
+    past_opener: bool = False,
 ) -> str | None:
     for index in segment_.blocks:
-        if index == segment_.date_line:
+        if index == segment_.date_line or (past_opener and index == segment_.start):
             continue
         block = blocks[index]
         if index == segment_.start and block.kind == "heading" and not segment_.marker:
@@ -310,6 +315,10 @@ def _title_from(
         if block.kind == "item" and _is_label(block.text):
             continue  # `- todos` names the list under it
         linked = _leading_link_text(block)
+        if linked and segment_.dated and index == segment_.start:
+            found = opening_date(linked, year=segment_.date.year if segment_.date else None)
+            if found is not None:
+                linked = without_date(linked, found)  # `[2023-12-04 notes](…)` → `notes`
         if linked:
             return first_sentence(linked)
         if block.kind not in ("para", "item", "heading"):
@@ -422,6 +431,29 @@ def without_trailing_tags(text: str) -> str:
             break
         cut = kept = before
     return text if cut is None else cut
+
+
+_LONE_BREAK = re.compile(r"^ {0,3}<(?:br|hr)\s*/?>[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def _without_lone_breaks(text: str) -> str:
+    """A line that is only `<br>` (or `<hr>`), used to space days apart, as a blank line.
+
+    CommonMark reads it as the start of an HTML block that runs to the next blank line,
+    so a `# 2025-08-15` right under it would be HTML text and no heading; the writer
+    meant a gap. Lines inside fenced code stay as they are."""
+    if "<" not in text or _LONE_BREAK.search(text) is None:
+        return text
+    lines = text.split("\n")
+    fence = ""
+    for number, line in enumerate(lines):
+        opened = _CODE_FENCE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+        elif not fence and _LONE_BREAK.match(line):
+            lines[number] = ""
+    return "\n".join(lines)
 
 
 _TITLE_BRACKETS = (("[", "]"), ("【", "】"), ("〔", "〕"))
@@ -863,7 +895,9 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     warnings = list(src.warnings)
     front_matter = src.front_matter
     # Obsidian comments (`%% … %%`) are the writer's alone: never indexed nor published.
-    text = without_comments(blank_front_matter(src.text, src.front_matter_lines))
+    text = _without_lone_breaks(
+        without_comments(blank_front_matter(src.text, src.front_matter_lines))
+    )
     blocks = html_headings(parse_blocks(text))
     lines = src.text.split("\n")
     if lines and lines[-1] == "":
@@ -906,6 +940,15 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     file_title = _file_title(src.source, front_matter, blocks, layout)
     file_title = _unmarked(file_title) if file_title else file_title
     template = _template_lines(blocks, segments)
+    # A title most entries would share (`## 20250220 progress`, `- [2023-12-04 details](…)`)
+    # is a template's word: what the entry says after its opener names it.
+    first_titles = [seg.title or _title_from(blocks, seg, template) for seg in segments]
+    said = Counter(_fold(title) for title in first_titles if title)
+    shared = (
+        {words for words, count in said.items() if count >= max(2, (len(segments) + 1) // 2)}
+        if layout.name not in (CATEGORY, LESSONS, SECTIONS, SINGLE)
+        else set()
+    )
 
     conflict = _heading_date_conflict(src.source, layout, segments, blocks, front_matter)
     if conflict is not None:
@@ -925,11 +968,13 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     occurrences: dict[tuple[date | None, str], int] = {}
     entries: list[Entry] = []
     guessed_years: list[bool] = []  # per entry: its year came from the file, not its words
-    for seg, end_line in zip(segments, ends, strict=True):
+    for seg, end_line, first_title in zip(segments, ends, first_titles, strict=True):
         members = [blocks[i] for i in seg.blocks]
         member_contexts = [under[i] for i in seg.blocks]
         day = seg.date
-        title = seg.title or _title_from(blocks, seg, template)
+        title = first_title
+        if title and _fold(title) in shared:
+            title = _title_from(blocks, seg, template, past_opener=True) or title
         if title and blocks[seg.start].kind == "heading" and _bare_number(title):
             title = _labelled_title(blocks, seg) or title
         if layout.name == SINGLE:

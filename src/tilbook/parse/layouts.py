@@ -559,13 +559,26 @@ def _dated_blocks(
             continue  # `# Week 1` then `Week 1 - 2024-01-08`: the heading's date line
         found[kind][index] = opened
     for index, opened in first_items.items():
-        following = index + 1
-        if (
-            following < len(blocks)
-            and following in found["item"]
-            and blocks[following].depth == blocks[index].depth
-        ):
+        after = _next_items(blocks, index, 2)
+        if len(after) == 2 and all(other in found["item"] for other in after):
             found["item"][index] = opened  # the first of a dated list (`- Day 1 (4 Mar): …`)
+    return found
+
+
+def _next_items(blocks: list[Block], index: int, count: int) -> list[int]:
+    """The next `count` items of the list item `index` belongs to (its siblings, past
+    their sub-items), fewer when the list ends first."""
+    found: list[int] = []
+    depth = blocks[index].depth
+    for position in range(index + 1, len(blocks)):
+        block = blocks[position]
+        if block.depth > depth or (block.kind != "item" and block.depth == depth):
+            continue  # inside an item of this list (a sub-item, a second paragraph)
+        if block.kind != "item" or block.depth < depth:
+            break
+        found.append(position)
+        if len(found) == count:
+            break
     return found
 
 
