@@ -363,6 +363,12 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" ?？")
 
 
+def _aside_counter(title: str) -> bool:
+    """A title that is only a counter in brackets beside the date (`(153日目)`,
+    `(Day 12)`): an aside that names nothing."""
+    return title[:1] in "(（[" and title[-1:] in ")）]" and _bare_number(title[1:-1])
+
+
 def _bare_number(title: str) -> bool:
     """A title that is only a numbered marker (`Entry 3`, `Lesson 2`, `第3回`)."""
     match = lesson_heading(title)
@@ -973,7 +979,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         member_contexts = [under[i] for i in seg.blocks]
         day = seg.date
         title = first_title
-        if title and _fold(title) in shared:
+        if title and (_fold(title) in shared or _aside_counter(title)):
             title = _title_from(blocks, seg, template, past_opener=True) or title
         if title and blocks[seg.start].kind == "heading" and _bare_number(title):
             title = _labelled_title(blocks, seg) or title

@@ -806,6 +806,7 @@ def _dated_headings(
     )
     if name == DATED:
         _drop_shared_titles(layout.opened)
+        _add_deeper_days(blocks, headings, dates, layout)
     if name == CATEGORY:
         # A category heading whose date line is missing is still one of the log's entries.
         count = totals[key] - sum(
@@ -1145,6 +1146,34 @@ def _empty(blocks: list[Block], segment: Segment) -> bool:
     return segment.other or (
         segment.date is not None and (segment.title is None or _counter_only(segment.title))
     )
+
+
+def _add_deeper_days(
+    blocks: list[Block], headings: list[int], dates: dict[int, Opened], layout: Layout
+) -> None:
+    """Day headings written a level deeper than the others (`# 2025-08-15`, then
+    `## 2025-08-14`): a deeper heading that is only a day (a counter beside it at most),
+    outside the days of the entry above it, opens an entry of its own. A day inside that
+    entry's week or month (`## March 2024`, then `### 2024-03-14`) stays in it, and so
+    does a heading that says more than its date (`## 2024-03-10 incident recap`)."""
+    previous: Opened | None = None
+    added: dict[int, Opened] = {}
+    for index in headings:
+        if index in layout.opened:
+            previous = layout.opened[index]
+            continue
+        block, opened = blocks[index], dates.get(index)
+        if opened is None or block.level <= layout.level or block.quote or previous is None:
+            continue
+        if opened.day is None or opened.date_line >= 0 or previous.day is None:
+            continue
+        said = (opened.title or "").strip().strip("()（）[]【】").strip()
+        if said and not _counter_only(said):
+            continue
+        if previous.day <= opened.day <= (previous.until or previous.day):
+            continue
+        added[index] = previous = opened
+    layout.opened.update(added)
 
 
 def _counter_only(title: str) -> bool:
