@@ -28,7 +28,7 @@ import datetime
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
@@ -473,6 +473,7 @@ def heading_dates(
     """
     found: dict[int, Opened] = {}
     years: list[tuple[int, int]] = []  # (level, year) of enclosing headings
+    counted: list[tuple[int, int, DateMatch, int | None]] = []  # `Day 12 - 14 March`
     for index in headings:
         block = blocks[index]
         while years and years[-1][0] >= block.level:
@@ -482,6 +483,9 @@ def heading_dates(
         match = find_date(text, year=year, day_first=day_first)
         if match is not None:
             match = _better_reading(text, match, year, day_first, file_day)
+            counter = _range_after_counter(text, match)
+            if counter is not None:
+                counted.append((index, counter, match, year))
             title, label = _title_of(text, match)
             found[index] = Opened(
                 match.day,
@@ -502,7 +506,52 @@ def heading_dates(
         named = year_in(text)
         if named is not None:
             years.append((block.level, named))
+    _counters_not_ranges(blocks, found, counted, day_first)
     return found
+
+
+_COUNTER_WORD = re.compile(r"[^\W\d_]{2,20}\.?\s?#?$")
+"""A word and a number before a date (`Day 12 - 14 March 2024`): a counter, or a range of
+days (`Week 10-16 March 2024`)."""
+COUNTER_RUN = 3
+"""This many headings in a row whose counters go up (or down) by one are counters."""
+
+
+def _range_after_counter(text: str, match: DateMatch) -> int | None:
+    """The number a range of days starts with when a word stands right before it (`Day`
+    in `Day 12 - 14 March 2024`), else None."""
+    if match.until is None or not _COUNTER_WORD.search(undecorated(text[: match.start])):
+        return None
+    digits = re.match(r"\d{1,3}", text[match.start :])
+    if digits is None or int(digits.group()) != match.day.day:
+        return None
+    return int(digits.group())
+
+
+def _counters_not_ranges(
+    blocks: list[Block],
+    found: dict[int, Opened],
+    counted: list[tuple[int, int, DateMatch, int | None]],
+    day_first: bool,
+) -> None:
+    """Headings read as ranges of days (`Day 12 - 14 March 2024`) whose first numbers
+    count up or down by one from heading to heading (`Day 12`, `Day 13`, `Day 14`) are
+    a counter and one day each: the 14th, the 15th… A range whose first days step by a
+    week (`Week 10-16 March`, `Week 17-23 March`) stays a range."""
+    if len(counted) < COUNTER_RUN:
+        return
+    steps = {later[1] - earlier[1] for earlier, later in itertools.pairwise(counted)}
+    if steps not in ({1}, {-1}):
+        return
+    for index, counter, match, year in counted:
+        text = blocks[index].text
+        after = match.start + len(str(counter))
+        day = find_date(text[after:], year=year, day_first=day_first)
+        if day is None:
+            continue
+        day = replace(day, start=day.start + after, end=day.end + after)
+        title, label = _title_of(text, day)
+        found[index] = Opened(day.day, day.until, title, label=label)
 
 
 def _opening_date(block: Block, year: int | None, day_first: bool) -> tuple[DateMatch, str] | None:
