@@ -12,18 +12,16 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = (
-    "--headless",
+QUIET = (
     "--no-sandbox",
     "--disable-gpu",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--disable-extensions",
-    "--hide-scrollbars",
-    "--mute-audio",
 )
+"""What every Chromium the tests start is told: no sandbox, GPU or network of its own."""
+FLAGS = ("--headless", *QUIET, "--disable-extensions", "--hide-scrollbars", "--mute-audio")
 
 
 def chromium() -> str:
@@ -73,14 +71,7 @@ def screenshot(url: str, target: Path, profile: Path, *, width: int, height: int
 
 # -- Playwright driving the same Chromium -------------------------------------------------------
 
-PLAYWRIGHT_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+PLAYWRIGHT_ARGS = list(QUIET)
 
 
 def playwright_or_skip(what: str) -> Any:
