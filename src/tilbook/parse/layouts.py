@@ -408,7 +408,7 @@ def category_date(
     return (found, position) if found else None
 
 
-def contents_line(block: Block) -> bool:
+def _contents_line(block: Block) -> bool:
     """Whether the block is only a link to a place in the same file (`[Update: 2024/03/11]
     (#update-20240311)`): a table of contents names entries; it is none, nor dates one."""
     return (
@@ -429,7 +429,7 @@ def _label_date(
         if position < 0:
             return None
         block = blocks[position]
-        if block.kind == "heading" or block.depth > 1 or contents_line(block):
+        if block.kind == "heading" or block.depth > 1 or _contents_line(block):
             return None
         for line in block.text.split("\n")[:4]:
             label = _LABEL_LINE.match(line)
@@ -593,7 +593,7 @@ def _dated_blocks(
         kind = {"item": "item", "para": "line", "row": "row"}.get(block.kind)
         if kind is None or (kind == "line" and block.depth) or (kind == "row" and block.level):
             continue
-        if block.links and contents_line(block):
+        if block.links and _contents_line(block):
             continue
         opened = _opening_date(block, year, day_first)
         if opened is None:
