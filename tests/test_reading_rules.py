@@ -154,3 +154,14 @@ def test_layout_reason_counts_one_heading_in_the_singular() -> None:
     )
     two = read("## 2024-03-01\n\nOne.\n\n## 2024-03-02\n\nTwo.\n")
     assert two.layout_reason.startswith("2 headings at level 2 hold a date"), two.layout_reason
+
+
+def test_a_lone_br_inside_fenced_code_stays_code() -> None:
+    """A `<br>` line between days reads as a gap, but never inside code."""
+    text = (
+        "# 2025-08-16\n\n```html\n<br>\n# 2025-08-15 is not a day\n```\n\n"
+        "<br>\n# 2025-08-14\nDone.\n"
+    )
+    entries = parse_source(source_from_text("log.md", text)).entries
+    assert [entry.date for entry in entries] == ["2025-08-16", "2025-08-14"]
+    assert "<br>\n# 2025-08-15 is not a day" in entries[0].body

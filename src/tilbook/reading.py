@@ -32,6 +32,7 @@ from tilbook.parse.blocks import (
     LINK_TEXT,
     URL,
     Block,
+    lines_outside_code,
     parse_blocks,
     split_lines,
     without_comments,
@@ -440,7 +441,6 @@ def without_trailing_tags(text: str) -> str:
 
 
 _LONE_BREAK = re.compile(r"^ {0,3}<(?:br|hr)\s*/?>[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 def _without_lone_breaks(text: str) -> str:
@@ -452,12 +452,8 @@ def _without_lone_breaks(text: str) -> str:
     if "<" not in text or _LONE_BREAK.search(text) is None:
         return text
     lines = text.split("\n")
-    fence = ""
-    for number, line in enumerate(lines):
-        opened = _CODE_FENCE.match(line)
-        if opened and (not fence or opened.group(1).startswith(fence)):
-            fence = "" if fence else opened.group(1)[:3]
-        elif not fence and _LONE_BREAK.match(line):
+    for number, line in list(lines_outside_code(lines)):
+        if _LONE_BREAK.match(line):
             lines[number] = ""
     return "\n".join(lines)
 

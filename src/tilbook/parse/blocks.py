@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -44,6 +45,20 @@ CELL = "cell"
 """The boundary between two cells of a table row (its text is ` | `)."""
 
 Piece = tuple[str, str, int]
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def lines_outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """The lines (with their index) that are not inside fenced code, nor its fences."""
+    fence = ""
+    for number, line in enumerate(lines):
+        opened = _FENCE_LINE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+        elif not fence:
+            yield number, line
+
 
 BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9][A-Za-z0-9\-]*)\s*$")
 """An Obsidian block id ending a block (`… a fact worth linking ^fact-1`), or alone on the

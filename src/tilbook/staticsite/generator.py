@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote
 
 from tilbook import __version__
 from tilbook.notes.files import TILBOOK_DIR
+from tilbook.parse.blocks import lines_outside_code
 from tilbook.render.html import (
     EMBED_TEXT,
     NOTE_EMBED,
@@ -627,7 +628,6 @@ class MediaResolver:
 
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -639,13 +639,8 @@ def _block(markdown: str, block_id: str) -> str:
     quote); all of `markdown` when no line outside code carries it."""
     lines = markdown.splitlines(keepends=True)
     ends_with = re.compile(rf"(?:^|\s)\^{re.escape(block_id)}\s*$")
-    fence = ""
-    for number, line in enumerate(lines):
-        opened = _FENCE.match(line)
-        if opened and (not fence or opened.group(1).startswith(fence)):
-            fence = "" if fence else opened.group(1)[:3]
-            continue
-        if fence or not ends_with.search(line):
+    for number, line in lines_outside_code(lines):
+        if not ends_with.search(line):
             continue
         end = number + 1
         if line.strip() == f"^{block_id}":  # alone on its line: the block above it
@@ -664,14 +659,9 @@ def _block(markdown: str, block_id: str) -> str:
 def _section(markdown: str, heading: str) -> str:
     """The part of `markdown` under `heading` (to the next heading as high), else all of it."""
     lines = markdown.splitlines(keepends=True)
-    fence = ""
     start = level = None
-    for number, line in enumerate(lines):
-        opened = _FENCE.match(line)
-        if opened and (not fence or opened.group(1).startswith(fence)):
-            fence = "" if fence else opened.group(1)[:3]
-            continue
-        found = None if fence else _ATX_HEADING.match(line)
+    for number, line in lines_outside_code(lines):
+        found = _ATX_HEADING.match(line)
         if found is None:
             continue
         if start is None:
