@@ -428,3 +428,38 @@ def test_search_quality_on_the_sample_log() -> None:
     for kind in ("typo", "abbreviation"):  # written by hand: at least ten of each
         assert result["by_kind"][kind]["queries"] >= 10
         assert result["by_kind"][kind]["recall_at_10"] >= 0.9, result["by_kind"][kind]
+
+
+def test_an_index_written_again_many_times_is_compacted(tmp_path: Path) -> None:
+    # Rewriting entries leaves their old words in the full-text index until it is merged:
+    # after as many rewrites as the index has entries (at least 1,000), an index run
+    # compacts it, and search reads the same.
+    days = "".join(
+        f"## 2024-01-{day:02d}\n\nDropout note {day} on regularisation.\n\n" for day in range(1, 29)
+    )
+    root = write_notes(tmp_path / "log", {"log.md": days, "other.md": "## 2024-02-01\n\nAdam.\n"})
+    store = open_store(root)
+    settings = load_settings(root)
+    try:
+        sync(root, store, settings)
+        sizes = []
+        compacted = []
+        for edit in range(40):  # each run writes the 28 entries, then 29, again
+            (root / "log.md").write_text(
+                days + f"## 2024-01-29\n\nEdit {edit}.\n", encoding="utf-8"
+            )
+            report = sync(root, store, settings)
+            compacted.append(report.compacted)
+            sizes.append(_fts_bytes(store))
+        assert compacted.index(True) == 34  # 28 + 34 × 29 = 1,014 rewritten entries
+        assert compacted.count(True) == 1
+        assert sizes[34] < sizes[33] / 3
+        assert len(find(store, "regularisation")) == 28
+        assert find(store, "edit 39") == ["Edit 39"]
+    finally:
+        store.close()
+
+
+def _fts_bytes(store: Store) -> int:
+    row = store.db.execute("SELECT sum(length(block)) FROM entries_fts_data").fetchone()  # type: ignore[attr-defined]
+    return int(row[0])

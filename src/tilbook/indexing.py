@@ -72,6 +72,8 @@ class SyncReport:
     warnings: list[IndexWarning] = field(default_factory=list)
     recovered: bool = False
     """The previous run was interrupted; this one checked every file."""
+    compacted: bool = False
+    """The run compacted the index (enough entries had been written again)."""
 
     @property
     def changed(self) -> int:
@@ -178,6 +180,8 @@ def _sync(
     store.set_meta(_LISTED_AT, str(listed_at))
     store.set_meta(_RUN_MARKER, "0")
     store.commit()
+    if todo or gone:
+        report.compacted = store.compact()
     if progress is not None:
         progress(len(todo), len(todo), "")
     report.seconds = time.perf_counter() - started

@@ -22,8 +22,9 @@ from tilbook.store.spelling import RARE, close_words, correctable, vocabulary_fo
 class Vocabulary(Protocol):
     """What a store tells about its words."""
 
-    def word_entries(self, word: str) -> int:
-        """How many entries contain `word` (as the tokenizer keeps it), quickly."""
+    def word_entries(self, word: str, at_most: int | None = None) -> int:
+        """How many entries contain `word` (as the tokenizer keeps it), quickly: in the
+        column that holds it most. Given `at_most`, counting may stop above it."""
         ...
 
     def term_entries(self, term: Term, at_most: int) -> int:
@@ -104,7 +105,7 @@ def _spelling(term: Term, index: int, vocabulary: Vocabulary) -> Slot | None:
     """The closest word of the notes, for a word that matches nothing or little."""
     if term.phrase or term.prefix or has_cjk(term.text) or not correctable(term.text):
         return None
-    if vocabulary.word_entries(vocabulary_form(term.text)) > RARE:
+    if vocabulary.word_entries(vocabulary_form(term.text), RARE) > RARE:
         return None
     found = vocabulary.term_entries(term, RARE + 1)
     if found > RARE:

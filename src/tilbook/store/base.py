@@ -288,6 +288,11 @@ class Store(Protocol):
 
     # -- papers --
 
+    def compact(self) -> bool:
+        """Reclaim what rewriting entries left behind, when enough was rewritten that it
+        slows reading; say whether it did. (After an index run; a backend that keeps
+        itself compact does nothing.)"""
+
     def resolve_note_links(self, changed: Sequence[str] | None = None) -> int:
         """Resolve the links between notes against the files indexed now (after each
         index run: where a link leads depends on every file); `changed` names the files
