@@ -165,3 +165,16 @@ def test_a_lone_br_inside_fenced_code_stays_code() -> None:
     entries = parse_source(source_from_text("log.md", text)).entries
     assert [entry.date for entry in entries] == ["2025-08-16", "2025-08-14"]
     assert "<br>\n# 2025-08-15 is not a day" in entries[0].body
+
+
+def test_a_title_keeps_the_number_of_its_section() -> None:
+    parsed = read(
+        "## 2025-05-02\n\n### 3. Gradient clipping\n\nClip the norm.\n\n"
+        "## 2025-05-03\n\n### IV. Results\n\nSame loss.\n\n"
+        "## 2025-05-04\n\n### 2-1. Warm-up. Then decay\n\nLinear.\n"
+    )
+    assert [e.title for e in parsed.entries] == [
+        "3. Gradient clipping",
+        "IV. Results",
+        "2-1. Warm-up",
+    ]

@@ -53,6 +53,19 @@ def test_a_file_without_tasks_fields_only_gets_its_box_ticked(
     assert path.read_bytes().decode() == PLAIN.replace("- [ ]", "- [x]")
 
 
+def test_a_subtask_indented_by_a_tab_is_ticked_on_its_own_line(
+    tmp_path: Path, invoke_json: Any
+) -> None:
+    root = tmp_path / "tabs"
+    root.mkdir()
+    text = "# Plan\n- [ ] bike\n\t- [ ] clean the chain\n\t- [ ] fix the light\n"
+    path = root / "plan.md"
+    path.write_text(text, encoding="utf-8")
+    _done(invoke_json, root, "fix the light")
+    _done(invoke_json, root, "clean the chain")
+    assert path.read_text(encoding="utf-8") == text.replace("\t- [ ]", "\t- [x]")
+
+
 def test_with_done_date_keeps_one_done_date() -> None:
     day = date(2024, 5, 10)
     assert with_done_date("- [x] a ✅ 2024-05-01", day) == "- [x] a ✅ 2024-05-01"

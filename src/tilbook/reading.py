@@ -193,6 +193,25 @@ def _heading_date_conflict(
     return seg.date, named, seg.line
 
 
+def _outline_point(block: Block) -> bool:
+    """Whether a heading opens with only a section's number (`1-2. Loops`, `3. Intro`)."""
+    found = lesson_heading(block.text) if block.kind == "heading" else None
+    return found is not None and found.group("bare") is not None
+
+
+def _preamble_day(blocks: list[Block], preamble: Sequence[int], day_first: bool) -> date | None:
+    """The one day the lines before a file's first entry say, each by a line or heading
+    that is only that date (with its year); None when they say none or several."""
+    days = set()
+    for index in preamble:
+        block = blocks[index]
+        if block.kind in ("heading", "para") and block.footnote is None:
+            day = only_date(block.text.split("\n", 1)[0], day_first=day_first)
+            if day is not None:
+                days.add(day)
+    return days.pop() if len(days) == 1 else None
+
+
 def _one_note(source: str, front_matter: dict[str, Any]) -> tuple[str | None, date | None]:
     """Why a file is one note (a date in its name or front matter), and that date."""
     stem = PurePosixPath(source).stem
@@ -967,13 +986,22 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
             segments[0].date, segments[0].until = named, None
     ends = _end_lines(lines, [seg.line for seg in segments], cuts)
     name_title = _name_title(src.source)  # the title of entries that say none
+    # A day's notes in sections, the day written once above them (`# Day 4` /
+    # `## 📅 2026-02-02` / `### 1-1. while`): that day is every section's. (Not a series
+    # of lessons or weeks: a date above those is when the course began.)
+    shared_day = (
+        _preamble_day(blocks, preamble, layout.day_first)
+        if layout.name == SECTIONS
+        or (layout.name == LESSONS and all(_outline_point(blocks[s.start]) for s in segments))
+        else None
+    )
     occurrences: dict[tuple[date | None, str], int] = {}
     entries: list[Entry] = []
     guessed_years: list[bool] = []  # per entry: its year came from the file, not its words
     for seg, end_line, first_title in zip(segments, ends, first_titles, strict=True):
         members = [blocks[i] for i in seg.blocks]
         member_contexts = [under[i] for i in seg.blocks]
-        day = seg.date
+        day = seg.date or shared_day
         title = first_title
         if title and (_fold(title) in shared or _aside_counter(title)):
             title = _title_from(blocks, seg, template, past_opener=True) or title

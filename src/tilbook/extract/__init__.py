@@ -162,8 +162,8 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
     return list(papers.values())
 
 
-_CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)\s?\]\s+")
-"""A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`)."""
+_CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)?\s?\]\s+")
+"""A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`, `[] open`)."""
 _DONE_WORDS = "done|erledigt|fait|hecho|feito|fatto|완료|完了|完成"
 _DONE_SUFFIX = re.compile(
     rf"(?<!\s)\s*(?:[:：\-–—]\s*(?:{_DONE_WORDS})|\((?:done|완료|完了|完成)\))\s*$",
@@ -234,9 +234,11 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             todos.extend(extra)
             line_todo = _TODO_LINE.match(text)
             loose = _CHECKBOX.match(text) if block.task is None else None
+            if loose is not None and loose.group(1) is None and block.pieces[0][0] != TEXT:
+                loose = None  # `[]` in code (`` `[]` is an empty list ``) is no box
             if loose is not None and text[loose.end() :].strip():
                 # Struck through whole (`~~[ ] run~~`): dropped or done, not open.
-                done = loose.group(1).strip() != "" or block.struck
+                done = (loose.group(1) or " ").strip() != "" or block.struck
                 todos.append(Todo(text[loose.end() :].strip(), done, block.line, block.end_line))
             elif (finished := _DONE_SUFFIX.search(text)) and text[: finished.start()].strip():
                 todos.append(
@@ -259,7 +261,7 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                 if status is not None and _DONE_WORD.fullmatch(block.strong_text.strip()):
                     done, text = True, text[status.end() :]
                 if checkbox:
-                    done = checkbox.group(1) != " "
+                    done = (checkbox.group(1) or " ").strip() != ""
                     text = text[checkbox.end() :]
                 if any(char.isalnum() for char in text):
                     todos.append(Todo(text, done, block.line, block.end_line))

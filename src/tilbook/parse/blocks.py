@@ -481,6 +481,8 @@ def parse_blocks(text: str) -> list[Block]:
     in_html = False
 
     def open_block(kind: str, start: int, **extra: Any) -> Block:
+        if data[start : start + 1] == b"\n":
+            start += 1  # a list item indented by a tab starts at the line break before it
         block = Block(kind, line_of(start), line_of(start), footnote=footnote, **extra)
         block.quote = quote_depth
         if items:

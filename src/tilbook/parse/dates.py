@@ -434,6 +434,8 @@ def find_date(
             break
         if form in _NUMERIC_PARTIAL and not _numbers_may_be_date(text[:start]):
             continue
+        if form == "md" and match.group("s") == "-" and _OUTLINE_POINT.match(text, match.end()):
+            continue  # `1-2. Nested loops`: section 1-2 of an outline, not January 2
         read = _read(form, match.groupdict(), year, day_first)
         if read is None:
             continue
@@ -471,6 +473,9 @@ def find_date(
 
 
 _NUMBERED = re.compile(r"[^\W\d_]{2,20}\s?\d{1,3}$")
+
+
+_OUTLINE_POINT = re.compile(r"\.(?:\s|$)")
 
 
 def _numbers_may_be_date(before: str) -> bool:

@@ -111,6 +111,10 @@ _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca")
 
 
+_OUTLINE_NUMBER = re.compile(r"\s*(?:\d{1,3}(?:[-.]\d{1,3})*|[IVXivx]{1,5}|[A-Za-z])")
+"""What a point after it ends no sentence of: a section's number (`1-2. Loops`, `IV. Results`)."""
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of `text`'s first line, for use as a title."""
     line = text.strip().split("\n", 1)[0].strip()
@@ -118,6 +122,7 @@ def first_sentence(text: str) -> str:
         before = line[: match.start()]
         if match.group() == "." and (
             before.lower().endswith(_ABBREVIATIONS)
+            or _OUTLINE_NUMBER.fullmatch(before) is not None
             or (
                 before[-1:].isdigit()
                 and match.end() < len(line)
