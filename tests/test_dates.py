@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tilbook.errors import DateInputError
 from tilbook.parse import dates
-from tilbook.parse.dates import date_prefix, filename_date, only_date, user_date
+from tilbook.parse.dates import date_prefix, filename_date, only_date, short_year_date, user_date
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,24 @@ def test_a_date_form_is_skipped_only_where_it_cannot_match(form: str, data: st.D
     if pattern.search(text):
         needs = dates._NEEDS[form]
         assert needs & dates._signals(text, partial=True) == needs, text
+
+
+@pytest.mark.parametrize(
+    ("text", "near", "day_first", "expected"),
+    [
+        ("16-01-25", 2025, False, date(2025, 1, 16)),  # `-` is day first
+        ("02-01-25", 2024, False, date(2025, 1, 2)),  # the year after the one around it
+        ("3/14/24", 2024, False, date(2024, 3, 14)),
+        ("14/03/24", 2024, False, date(2024, 3, 14)),  # only one order is a date
+        ("04/03/24", 2024, True, date(2024, 3, 4)),
+        ("**16-01-25**", 2025, False, date(2025, 1, 16)),
+        ("16-01-19", 2025, False, None),  # years away from the dates around it
+        ("16-01-25 notes", 2025, False, None),  # not the date alone
+        ("31-02-25", 2025, False, None),
+        ("16-01-2025", 2025, False, None),  # four digits: read as such elsewhere
+    ],
+)
+def test_a_two_digit_year_is_read_only_near_the_dates_around_it(
+    text: str, near: int, day_first: bool, expected: date | None
+) -> None:
+    assert short_year_date(text, near, day_first=day_first) == expected

@@ -588,6 +588,28 @@ def only_date(text: str, *, day_first: bool = False, year: int | None = None) ->
     return found.day
 
 
+_SHORT_YEAR_DATE = re.compile(
+    r"\s*[*_`]{0,2}(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<yy>\d{2})[*_`]{0,2}\s*"
+)
+
+
+def short_year_date(text: str, near: int, *, day_first: bool = True) -> date | None:
+    """`text` as a date with a two-digit year (`16-01-25`, `3/14/24`) when it is nothing
+    else and that year is `near`'s or the next or last (the dates around it say the
+    century and which numbers are years: alone, `16-01-25` could be many days)."""
+    found = _SHORT_YEAR_DATE.fullmatch(text)
+    if found is None:
+        return None
+    year = near - near % 100 + int(found["yy"])
+    if abs(year - near) > 1:
+        return None
+    first, second = int(found["a"]), int(found["b"])
+    day, month = (first, second) if day_first or found["s"] in ".-" else (second, first)
+    if month > 12 >= day:
+        day, month = month, day
+    return _make(year, month, day)
+
+
 def month_day_prefix(text: str, year: int) -> tuple[date, str] | None:
     """A text that opens with a month and day but no year (`Mar 3`, `03-14`), in `year`."""
     found = find_date(text, at_start=True, year=year)

@@ -38,6 +38,7 @@ from tilbook.parse.dates import (
     find_date,
     is_symbol,
     only_date,
+    short_year_date,
     slash_dates_day_first,
     without_date,
     year_in,
@@ -616,7 +617,78 @@ def _dated_blocks(
         after = _next_items(blocks, index, 2)
         if len(after) == 2 and all(other in found["item"] for other in after):
             found["item"][index] = opened  # the first of a dated list (`- Day 1 (4 Mar): …`)
+    if found["row"]:
+        _finish_tables(blocks, found["row"], year, day_first)
     return found
+
+
+def _finish_tables(
+    blocks: list[Block], rows: dict[int, tuple[DateMatch, str]], year: int | None, day_first: bool
+) -> None:
+    """In each table with dated rows: rows dated with a two-digit year (`16-01-25` among
+    `10-01-2025`), and every row's title from one column, the first that most rows
+    describe what happened in (a title that jumps between Topic and Notes reads badly)."""
+    for table in _tables(blocks):
+        dated = [index for index in table if index in rows]
+        if not dated:
+            continue
+        for index in table:
+            if index in rows:
+                continue
+            nearest = min(dated, key=lambda other: abs(other - index))
+            for cell in blocks[index].cells():
+                day = short_year_date(cell, rows[nearest][0].day.year, day_first=day_first)
+                if day is not None:
+                    rows[index] = (DateMatch(day, 0, len(cell)), "")
+                    dated.append(index)
+                    break
+        described = Counter(
+            column
+            for index in dated
+            for column, cell in enumerate(blocks[index].cells())
+            if _describes(cell, year)
+        )
+        if not described:
+            continue
+        most = max(described.values())
+        column = min(column for column, count in described.items() if count == most)
+        for index in dated:
+            cells = blocks[index].cells()
+            if column < len(cells) and _describes(cells[column], year):
+                title = first_sentence(cells[column])
+            else:
+                others = [cell for cell in cells if _describes(cell, year)]
+                title = first_sentence(max(others, key=len)) if others else ""
+            rows[index] = (rows[index][0], title)
+
+
+def _date_cell_written(dated: Block, day: datetime.date | None, row: Block) -> bool:
+    """Whether `row` writes something in the cell where the row `dated` has its date."""
+    cells = row.cells()
+    for column, cell in enumerate(dated.cells()):
+        found = find_date(cell, at_start=True)
+        if (found is not None and not without_date(cell, found).strip()) or (
+            day is not None and short_year_date(cell, day.year) == day
+        ):
+            return column < len(cells) and bool(cells[column].strip())
+    return False
+
+
+def _tables(blocks: list[Block]) -> list[list[int]]:
+    """The body rows of each table, in order (a header row starts a table)."""
+    tables: list[list[int]] = []
+    previous = -2
+    for index, block in enumerate(blocks):
+        if block.kind != "row" or block.footnote is not None:
+            continue
+        if block.level:  # a header row
+            tables.append([])
+        elif index != previous + 1 or not tables:
+            tables.append([index])
+        else:
+            tables[-1].append(index)
+        previous = index
+    return [table for table in tables if table]
 
 
 def _next_items(blocks: list[Block], index: int, count: int) -> list[int]:
@@ -1280,6 +1352,32 @@ def _segment_dated_blocks(
         if current is None:
             preamble.append(index)
             continue
+        if (
+            layout.name == DATED_TABLE
+            and block.kind == "row"
+            and not block.level
+            and blocks[current.start].kind == "row"
+            and _date_cell_written(blocks[current.start], current.date, block)
+        ):
+            cells = block.cells()
+            described = [cell for cell in cells if _describes(cell, None)]
+            if described:
+                # (titled from the column the row above is titled from, as rows are)
+                above = blocks[current.start].cells()
+                column = next(
+                    (i for i, cell in enumerate(above) if first_sentence(cell) == current.title),
+                    -1,
+                )
+                if 0 <= column < len(cells) and _describes(cells[column], None):
+                    described = [cells[column]]
+                # A row whose date could not be read (`??`, `16-01-25` alone) is still a
+                # row of the log: an entry without a date, not lost from the search.
+                # (A row with its date cell empty is a plan: not begun, not an entry.)
+                title = first_sentence(max(described, key=len))
+                current = Segment(index, block.line, _first_line(block), None, title)
+                current.blocks.append(index)
+                segments.append(current)
+                continue
         if (block.kind == "heading" and layout.name != JRNL) or (
             layout.name == DATED_TABLE and block.kind == "row"
         ):
