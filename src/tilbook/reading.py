@@ -334,6 +334,8 @@ def _title_from(
             continue  # a line of tags
         if block.kind == "item" and _is_label(block.text):
             continue  # `- todos` names the list under it
+        if block.kind == "para" and extract.is_task_line(block.text.split("\n", 1)[0]):
+            continue  # a task names what is still to do, not what the entry is about
         linked = _leading_link_text(block)
         if linked and segment_.dated and index == segment_.start:
             found = opening_date(linked, year=segment_.date.year if segment_.date else None)
@@ -896,6 +898,45 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
         dated[number] = (position, mended)
 
 
+PLACEHOLDER_RUN = 3
+"""Days in a row, at an end of the file, saying the same few words: days made ahead
+from a template (`Note content`, `TBD`), not written yet."""
+_PLACEHOLDER_WORDS = 4
+
+
+def _drop_placeholder_days(entries: list[Entry]) -> list[Entry]:
+    """`entries` without the run of days at the start or end of the file whose whole
+    text is one placeholder, as empty days made ahead are not entries either (a log
+    whose every day says the same keeps them: that is what it says)."""
+
+    def placeholder(entry: Entry) -> str | None:
+        text = _fold(entry.body)
+        if (
+            entry.date is None
+            or not text
+            or len(text.split()) > _PLACEHOLDER_WORDS
+            or entry.links
+            or entry.todos
+            or entry.questions
+        ):
+            return None
+        return text
+
+    said = [placeholder(entry) for entry in entries]
+    keep = list(entries)
+    for ordered in (range(len(entries) - 1, -1, -1), range(len(entries))):
+        run = []
+        for position in ordered:
+            if said[position] is None or (run and said[position] != said[run[0]]):
+                break
+            run.append(position)
+        if PLACEHOLDER_RUN <= len(run) < len(entries):
+            dropped = set(run)
+            keep = [entry for position, entry in enumerate(entries) if position not in dropped]
+            break
+    return keep
+
+
 def _drop_template_prompts(
     entries: list[Entry], blocks: list[Block], contexts: Sequence[frozenset[str]]
 ) -> None:
@@ -1088,6 +1129,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     if layout.name != SINGLE:
         _roll_over_new_year(entries, guessed_years)
         _mend_years(entries, src.source, warnings)
+        entries = _drop_placeholder_days(entries)
     _drop_template_prompts(
         entries,
         [block for block in blocks if block.footnote is None],

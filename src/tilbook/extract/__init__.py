@@ -273,9 +273,16 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                 match = _TODO_LINE.match(text)
                 if match:
                     todos.append(Todo(match.group(1).strip(), False, line))
+                elif org := _ORG_KEYWORD.match(text):  # `TODO read the spec` on its own line
+                    todos.append(Todo(org.group(2).strip(), org.group(1) == "DONE", line))
                 elif _plans(text):
                     todos.append(Todo(text, False, line))
     return todos
+
+
+def is_task_line(text: str) -> bool:
+    """Whether a line is a task by its keyword (`TODO read the spec`, `TODO: …`, `DONE …`)."""
+    return _ORG_KEYWORD.match(text) is not None or _TODO_LINE.match(text) is not None
 
 
 def _item_and_todo_lines(block: Block) -> tuple[str, list[Todo]]:
@@ -424,6 +431,8 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
             for position, (line, pieces) in enumerate(grouped):
                 if not _line_has_question(pieces):
                     continue
+                if _ORG_KEYWORD.match(_one_line("".join(piece[1] for piece in pieces))):
+                    continue  # `TODO find out why?`: a task that says `?` is still a task
                 following = grouped[position + 1][1] if position + 1 < len(grouped) else []
                 said_next = "".join(piece[1] for piece in following)
                 asked = question_sentences(pieces)
