@@ -314,11 +314,14 @@ _SENTENCE = re.compile(
 """A sentence: up to its closing marks and the brackets or quotes they close (`(?)`,
 `「…？」`). A point inside a word or number (`Next.js`, `γ = 0.95`) ends none."""
 _WRAPPERS = {"「": "」", "『": "』", "“": "”", '"': '"', "(": ")", "（": "）", "‘": "’"}
-_LEADING_LABEL = re.compile(r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?[:：][*_]{0,2}\s+(?=\S)")
+_LEADING_LABEL = re.compile(
+    r"^[*_]{0,2}([^:：?？\n]{1,40}?)[*_]{0,2}\s?(?:[:：][*_]{0,2}\s+|：[*_]{0,2})(?=\S)"
+)
 _ANSWERED = re.compile(
     r"\s*(?:->|→|=>|⇒|yes\b|no\b|nope\b|yep\b|oui\b|non\b|ja\b|nein\b|sí\b|si\b|não\b|"
     r"nao\b|네\b|아니|はい|いいえ|是的|不是|because\b|parce que\b|weil\b|porque\b|perché\b|"
-    r"因为|왜냐하면|なぜなら|(?:\([^)\n]{0,20}\)\s*)?[:：=]\s*\S)",
+    r"因为|왜냐하면|なぜなら|(?:\([^)\n]{0,20}\)\s*)?(?:[:：]|=(?!=))\s*\S|"
+    r"(?:A\d{0,3}|Ans|Answer|答|回答|답|Réponse|Antwort|Respuesta|Resposta)\s?[:：.]\s*\S)",
     re.IGNORECASE,
 )
 """What answers a question on its own line (`? No, …`, `? -> because …`), matched where
@@ -363,6 +366,8 @@ def question_sentences(pieces: Sequence[tuple[str, str, int]]) -> list[str]:
         if label is not None and len(label.group(1).split()) <= 5:
             sentence = sentence[label.end() :]
         sentence = _MARKER.sub("", sentence, count=1).strip()
+        if sentence.startswith("==") and "==" not in sentence[2:]:
+            sentence = sentence[2:]  # `==Can DRAM hold it?==`: highlighted, its mark closes after
         if len(sentence) > 2 and sentence[-1] == _WRAPPERS.get(sentence[0]):
             sentence = sentence[1:-1].strip()  # `「これで合ってる？」と…`: the question inside
         embedded = _EMBEDDED_QUESTION.search(sentence)
@@ -402,9 +407,45 @@ _EXAMPLE = re.compile(
 """A template's example line (`(예시) …`, `(example) …`): not the writer's own."""
 
 
+_QUESTION_LABEL = re.compile(r"\s*[*_]{0,2}Q(\d{0,3})[*_]{0,2}\s?[:：.]")
+_ANSWER_LABEL = re.compile(r"\s*[*_]{0,2}A(\d{0,3})[*_]{0,2}\s?[:：.]\s*\S")
+
+
+def _answered_pairs(blocks: Sequence[Block]) -> tuple[set[str], set[int]]:
+    """Answers written as `A2: …` (their numbers), and the blocks an unnumbered `A: …`
+    paragraph right after answers (`Q: …?` / `A: …`)."""
+    numbers: set[str] = set()
+    followed: set[int] = set()
+    for index, block in enumerate(blocks):
+        if block.kind not in ("para", "item"):
+            continue
+        for line in block.text.split("\n"):
+            found = _ANSWER_LABEL.match(line)
+            if found is not None and found.group(1):
+                numbers.add(found.group(1))
+        first = _ANSWER_LABEL.match(block.text)
+        if first is not None and not first.group(1) and index:
+            followed.add(index - 1)
+    return numbers, followed
+
+
+def _answered_below(blocks: Sequence[Block], index: int) -> bool:
+    """Whether the item `index` is answered by the item nested right under it, which
+    opens with an answer's mark (`→ …`, `A: …`, `Because …`)."""
+    block = blocks[index]
+    below = blocks[index + 1] if index + 1 < len(blocks) else None
+    return (
+        below is not None
+        and below.kind == "item"
+        and below.depth == block.depth + 1
+        and _ANSWERED.match(below.text) is not None
+    )
+
+
 def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Question]:
     questions = []
-    for block, under in zip(blocks, contexts, strict=True):
+    answers, followed = _answered_pairs(blocks)
+    for index, (block, under) in enumerate(zip(blocks, contexts, strict=True)):
         if EXERCISES in under or _EXAMPLE.match(block.text):
             continue  # an exercise set by a course, or a template's example line
         if block.kind == "para" and block.emphasis_only and _SECOND_PERSON.search(block.text):
@@ -412,6 +453,8 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
         if block.kind == "item":
             if block.task is not None:
                 continue  # a task that says `?` is still a task
+            if _answered_below(blocks, index):
+                continue
             if _line_has_question(block.pieces):
                 for sentence in question_sentences(block.pieces):
                     questions.append(Question(sentence, block.line, block.end_line))
@@ -431,8 +474,15 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
             for position, (line, pieces) in enumerate(grouped):
                 if not _line_has_question(pieces):
                     continue
-                if _ORG_KEYWORD.match(_one_line("".join(piece[1] for piece in pieces))):
+                said = _one_line("".join(piece[1] for piece in pieces))
+                if _ORG_KEYWORD.match(said):
                     continue  # `TODO find out why?`: a task that says `?` is still a task
+                label = _QUESTION_LABEL.match(said)
+                if label is not None and (
+                    label.group(1) in answers
+                    or (not label.group(1) and position == len(grouped) - 1 and index in followed)
+                ):
+                    continue  # `Q2: …?` answered by `A2: …`, or `Q: …?` by the `A: …` after it
                 following = grouped[position + 1][1] if position + 1 < len(grouped) else []
                 said_next = "".join(piece[1] for piece in following)
                 asked = question_sentences(pieces)
