@@ -123,6 +123,16 @@ def _file_year(source: str, front_matter: dict[str, Any], blocks: list[Block]) -
     for block in blocks[:12]:
         if block.kind == "heading" and (year := year_in(block.text)) is not None:
             return year
+    for block in blocks[:6]:
+        if block.kind == "heading" and block.level > 1:
+            break  # past the title's lines
+        if block.kind == "para" and block.footnote is None:
+            # a date under the title (`**Duration**: Mar 3-7, 2025`) says the year of
+            # days written without one
+            for line in block.text.split("\n")[:8]:
+                found = find_date(line)
+                if found is not None and not found.yearless:
+                    return found.day.year
     return None
 
 
