@@ -908,6 +908,28 @@ def _mend_years(entries: list[Entry], source: str, warnings: list[IndexWarning])
         dated[number] = (position, mended)
 
 
+_HASHTAGS_ONLY = re.compile(r"\s*(?:#[^\s#]+[\s,]*)+")
+
+
+def _closing_tags_for_all(entries: list[Entry], blocks: list[Block]) -> None:
+    """A line of tags closing a note of sections (`#course #data-structures`) tags the
+    whole note, as front-matter tags do, not only its last section; unless sections
+    carry tag lines of their own (then it is the last one's)."""
+    lines = [
+        (index, found)
+        for index, block in enumerate(blocks)
+        if block.kind == "para"
+        and (
+            found := extract.tags_line(block.text)
+            or (extract.tags_in(block.text) if _HASHTAGS_ONLY.fullmatch(block.text) else None)
+        )
+    ]
+    if len(lines) != 1 or lines[0][0] != len(blocks) - 1 or len(entries) < 2:
+        return
+    for entry in entries:
+        entry.tags = extract.unique([*entry.tags, *lines[0][1]])
+
+
 PLACEHOLDER_RUN = 3
 """Days in a row, at an end of the file, saying the same few words: days made ahead
 from a template (`Note content`, `TBD`), not written yet."""
@@ -1136,6 +1158,8 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
             )
         )
 
+    if layout.name in (SECTIONS, LESSONS):
+        _closing_tags_for_all(entries, [block for block in blocks if block.footnote is None])
     if layout.name != SINGLE:
         _roll_over_new_year(entries, guessed_years)
         _mend_years(entries, src.source, warnings)
