@@ -226,9 +226,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_LABEL_WORDS = 3
+"""A `TODO:` line this short, with a list right under it, names the list (`TODO: Next
+week`); its items are the tasks."""
+
+
 def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Todo]:
     todos = []
-    for block, under in zip(blocks, contexts, strict=True):
+    for index, (block, under) in enumerate(zip(blocks, contexts, strict=True)):
         if block.kind == "item":
             text, extra = _item_and_todo_lines(block)
             todos.extend(extra)
@@ -268,9 +273,18 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
         elif block.kind == "row" and not block.level:
             todos.extend(_row_todos(block))
         elif block.kind == "para":
-            for line, pieces in block.lines():
+            grouped = block.lines()
+            list_below = index + 1 < len(blocks) and blocks[index + 1].kind == "item"
+            for position, (line, pieces) in enumerate(grouped):
                 text = _MARKER.sub("", _one_line("".join(piece[1] for piece in pieces)), count=1)
                 match = _TODO_LINE.match(text)
+                if (
+                    match
+                    and list_below
+                    and position == len(grouped) - 1
+                    and len(match.group(1).split()) <= _LABEL_WORDS
+                ):
+                    continue  # `TODO: Next week` over a list: the list's name, not a task
                 if match:
                     todos.append(Todo(match.group(1).strip(), False, line))
                 elif org := _ORG_KEYWORD.match(text):  # `TODO read the spec` on its own line
