@@ -1151,6 +1151,13 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
     cuts: list[int] = []
     level = layout.level
     current: Segment | None = None
+    # The numbered series the dated headings belong to (`Week 1` …): a heading of the
+    # series without a date of its own is still one of the entries, not the preamble.
+    series = (
+        {key[0] for i in layout.opened if (key := _series_key(blocks[i].text)) is not None}
+        if layout.name == DATED
+        else set()
+    )
     for index, block in enumerate(blocks):
         if block.footnote is not None:
             continue
@@ -1163,7 +1170,7 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
             and not _opens_nothing(block)
         )
         if opens:
-            opened = _open(blocks, index, layout)
+            opened = _open(blocks, index, layout, series)
             if current is None and opened.other and not _holds_tasks(blocks, index):
                 # Headings before the first entry heading belong to the preamble, unless
                 # they hold tasks (a backlog above the days feeds the agenda).
@@ -1398,7 +1405,9 @@ def _has_content(blocks: list[Block], segment: Segment) -> bool:
     )
 
 
-def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
+def _open(
+    blocks: list[Block], index: int, layout: Layout, series: set[str] | frozenset[str] = frozenset()
+) -> Segment:
     block = blocks[index]
     text = block.text.strip()
     heading = Segment(index, block.line, text, blocks=[index])
@@ -1436,4 +1445,7 @@ def _open(blocks: list[Block], index: int, layout: Layout) -> Segment:
         return heading
     heading.title = undecorated(text) or text
     heading.other = layout.name in (DATED, CATEGORY, LESSONS) or block.level < layout.level
+    if heading.other and series and block.level == layout.level:
+        key = _series_key(text)
+        heading.other = key is None or key[0] not in series
     return heading
