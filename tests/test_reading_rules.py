@@ -178,3 +178,16 @@ def test_a_title_keeps_the_number_of_its_section() -> None:
         "IV. Results",
         "2-1. Warm-up",
     ]
+
+
+def test_a_day_number_under_a_year_and_month_folder_is_that_day() -> None:
+    text = "**Goal today**\n\n- finish chapter 2 of the optimisation notes\n"
+    assert [e.date for e in read(text, "study_2024_03/7.md").entries] == ["2024-03-07"]
+    assert [e.date for e in read(text, "202311/30.md").entries] == ["2023-11-30"]
+    assert [e.date for e in read(text, "2024年3月/5日.md").entries] == ["2024-03-05"]
+    assert [e.date for e in read(text, "daily/2024/03/07.md").entries] == ["2024-03-07"]
+    assert [e.date for e in read(text, "2024/11-November/2.md").entries] == ["2024-11-02"]
+    assert [e.date for e in read(text, "notes/7.md").entries] == [None]  # no month named
+    assert [e.date for e in read(text, "lessons/3/7.md").entries] == [None]  # no year
+    assert [e.date for e in read(text, "2024/7.md").entries] == [None]  # a year alone
+    assert [e.date for e in read(text, "study_2023_02/30.md").entries] == [None]  # no such day

@@ -222,13 +222,46 @@ def _preamble_day(blocks: list[Block], preamble: Sequence[int], day_first: bool)
     return days.pop() if len(days) == 1 else None
 
 
+_DAY_NUMBER = re.compile(r"(?P<d>\d{1,2})\s?[日일]?")
+_FOLDER_MONTH = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)[-_. 年]?\s?(?P<m>0?[1-9]|1[0-2])\s?[月월]?$"
+)
+"""A folder named by its year and month, last in its name (`study_2024_03`, `202403`)."""
+_MONTH_FOLDER = re.compile(r"(?P<m>0?[1-9]|1[0-2])(?!\d)(?:[-_ .][^\W\d_]+)?")
+_YEAR_FOLDER = re.compile(r"(?:19|20)\d\d")
+
+
+def name_date(source: str) -> date | None:
+    """The date a note's path gives: in its file name (`2024-03-14-attention.md`), or
+    a day number named by a folder of its year and month (`study_2024_03/7.md`)."""
+    path = PurePosixPath(source)
+    named = filename_date(path.stem)
+    if named is not None or not path.parent.name:
+        return named
+    day = _DAY_NUMBER.fullmatch(path.stem)
+    if day is None:
+        return None
+    month = _FOLDER_MONTH.search(path.parent.name)
+    if month is not None:
+        year, number = month["y"], month["m"]
+    else:  # `2024/03/07.md`, `2024/03-March/07.md`
+        month = _MONTH_FOLDER.match(path.parent.name)
+        if month is None or not _YEAR_FOLDER.fullmatch(path.parent.parent.name):
+            return None
+        year, number = path.parent.parent.name, month["m"]
+    try:
+        return date(int(year), int(number), int(day["d"]))
+    except ValueError:
+        return None
+
+
 def _one_note(source: str, front_matter: dict[str, Any]) -> tuple[str | None, date | None]:
     """Why a file is one note (a date in its name or front matter), and that date."""
     stem = PurePosixPath(source).stem
     written = _as_date(front_matter.get("date"))
     if written is not None:
         return "its front matter has a date", written
-    named = filename_date(stem)
+    named = name_date(source)
     if named is not None:
         return "its file name holds a date", named
     yearless = find_date(stem.replace("_", " ").replace("-", " "), year=2000)
@@ -1018,7 +1051,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         forced,
         year,
         one_note=one_note,
-        file_day=filename_date(PurePosixPath(src.source).stem),
+        file_day=name_date(src.source),
         level=hints.entry_level,
         pattern=hints.entry_pattern,
         day_first=day_first if hints.date_order else None,
