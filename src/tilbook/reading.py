@@ -990,7 +990,7 @@ def _drop_placeholder_days(entries: list[Entry]) -> list[Entry]:
     said = [placeholder(entry) for entry in entries]
     keep = list(entries)
     for ordered in (range(len(entries) - 1, -1, -1), range(len(entries))):
-        run = []
+        run: list[int] = []
         for position in ordered:
             if said[position] is None or (run and said[position] != said[run[0]]):
                 break
