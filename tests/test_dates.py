@@ -122,3 +122,21 @@ def test_a_two_digit_year_is_read_only_near_the_dates_around_it(
     text: str, near: int, day_first: bool, expected: date | None
 ) -> None:
     assert short_year_date(text, near, day_first=day_first) == expected
+
+
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [
+        ("240311_TIL", date(2024, 3, 11)),
+        ("24-03-11", date(2024, 3, 11)),
+        ("[TIL] 24.03.11", date(2024, 3, 11)),
+        ("251028-attention-notes", date(2025, 10, 28)),
+        ("123456", None),  # no such month
+        ("090311", None),  # before 2010: more often a number than a day
+        ("240231", None),  # no such day
+        ("paper_1706.03762", None),  # an arXiv number
+        ("TIL_0110", None),  # a month and day: no year to read
+    ],
+)
+def test_a_file_name_with_a_two_digit_year_first(stem: str, expected: date | None) -> None:
+    assert filename_date(stem) == expected

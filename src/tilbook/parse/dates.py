@@ -634,7 +634,21 @@ def filename_date(stem: str) -> date | None:
     """The date a file name gives: `2024-03-14-title`, `2024_03_14`, `20240314-note`,
     `14-03-2024`, `Mar 3, 2024 notes` — anywhere in the name, the first one."""
     found = find_date(stem.replace("_", "-"), limit=80)
-    return found.day if found is not None and not found.yearless else None
+    if found is not None and not found.yearless:
+        return found.day
+    short = _SHORT_NAME_DATE.search(stem)
+    if short is None or int(short["y"]) < _SHORT_NAME_FIRST_YEAR:
+        return None
+    return _make(2000 + int(short["y"]), int(short["m"]), int(short["d"]))
+
+
+_SHORT_NAME_DATE = re.compile(
+    r"(?<![\d.])(?P<y>\d{2})(?P<s>[-_.]?)(?P<m>0[1-9]|1[0-2])(?P=s)(?P<d>[0-2]\d|3[01])(?![\d.])"
+)
+"""A date with a two-digit year first in a file name (`240311_TIL`, `24-03-11`,
+`[TIL] 24.03.11`), the way Korean and Japanese logs name days."""
+_SHORT_NAME_FIRST_YEAR = 10
+"""Two-digit years before 2010 are read as no date: such names are more often numbers."""
 
 
 _SLASH_DATE = re.compile(r"(?<![\d/_])(\d{1,2})[/_](\d{1,2})[/_]\d{4}(?![\d/_])")
