@@ -1171,6 +1171,20 @@ def segment(blocks: list[Block], layout: Layout) -> tuple[list[Segment], list[in
         )
         if opens:
             opened = _open(blocks, index, layout, series)
+            if (
+                layout.name == DATED
+                and current is not None
+                and current.date is not None
+                and opened.other
+                and block.level < level
+                and _empty(blocks, current)
+                and _next_entry_heading(blocks, index, level) in layout.opened
+                and _has_prose_below(blocks, index)
+            ):
+                # `### 2025-01-07` then `## Deposit flow`, then `### 2025-01-08`: a
+                # topic written a level up inside the day, not the end of the day.
+                current.blocks.append(index)
+                continue
             if current is None and opened.other and not _holds_tasks(blocks, index):
                 # Headings before the first entry heading belong to the preamble, unless
                 # they hold tasks (a backlog above the days feeds the agenda).
@@ -1259,6 +1273,25 @@ def _without_copied_bodies(
         else:
             kept.append(seg)
     return kept
+
+
+def _has_prose_below(blocks: list[Block], index: int) -> bool:
+    """Whether the heading `index` has words of its own before the next heading."""
+    for block in blocks[index + 1 :]:
+        if block.kind == "heading":
+            return False
+        if block.kind in ("para", "item", "row") and block.has_prose:
+            return True
+    return False
+
+
+def _next_entry_heading(blocks: list[Block], index: int, level: int) -> int:
+    """The next heading after block `index` at `level` or above (-1: none)."""
+    for position in range(index + 1, len(blocks)):
+        block = blocks[position]
+        if block.kind == "heading" and block.level <= level and block.footnote is None:
+            return position
+    return -1
 
 
 def _empty(blocks: list[Block], segment: Segment) -> bool:
