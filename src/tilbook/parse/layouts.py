@@ -578,6 +578,30 @@ def _opening_date(block: Block, year: int | None, day_first: bool) -> tuple[Date
     return found, first_sentence(rest) if rest else ""
 
 
+_CLOSING_WINDOW = 40
+"""How far from its end an item's closing date may start."""
+_AFTER_CLOSING = " .,;:!)）]】*_`"
+
+
+def _closing_date(block: Block, day_first: bool) -> tuple[DateMatch, str] | None:
+    """A full date closing a list item's line (`Read the LoRA paper - 28th May 2024`,
+    `… (2024-05-28)`), and the text before it: the day of an item of a reading list."""
+    text = _first_line(block)
+    position = max(0, len(text) - _CLOSING_WINDOW)
+    while True:
+        found = find_date(text[position:], day_first=day_first)
+        if found is None or found.yearless:
+            return None
+        found = dataclasses.replace(found, start=position + found.start, end=position + found.end)
+        if not text[found.end :].strip(_AFTER_CLOSING):
+            break
+        position = found.end
+    if found.until is not None and found.day.day == 1 and found.until.day >= 28:
+        return None  # a month (`May 2024`), not a day
+    rest = without_date(text, found)
+    return (found, first_sentence(rest)) if rest else None
+
+
 def _describes(cell: str, year: int | None) -> bool:
     """Whether a table cell says what happened (words, not a date, number or mark)."""
     if find_date(cell, year=year or 2000) is not None:
@@ -602,6 +626,11 @@ def _dated_blocks(
         if block.links and _contents_line(block):
             continue
         opened = _opening_date(block, year, day_first)
+        if opened is None and kind == "item":
+            closing = _closing_date(block, day_first)
+            if closing is not None:
+                found[kind][index] = closing  # `- Paper A - NLP - 28th May 2024`
+            continue
         if opened is None:
             continue
         if (
