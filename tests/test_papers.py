@@ -846,3 +846,22 @@ def test_titles_keep_their_capitals_and_punctuation_outside_braces() -> None:
         "not \\$5 or \\textasciitilde{}\\$6}," in text
     )
     _parse_bib(text)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.usenix.org/conference/fast24/presentation/cho", "usenix:fast24/cho"),
+        ("https://usenix.org/conference/osdi22/presentation/yu/", "usenix:osdi22/yu"),
+        (
+            "https://www.usenix.org/system/files/fast24-cho.pdf",
+            "url:https://www.usenix.org/system/files/fast24-cho.pdf",
+        ),
+        ("https://www.usenix.org/conference/osdi22", None),  # the conference, not a paper
+    ],
+)
+def test_usenix_talk_pages_are_papers(url: str, expected: str | None) -> None:
+    from tilbook.extract.links import link_kind, paper_id
+
+    assert paper_id(url) == expected
+    assert link_kind(url) == ("paper" if expected else "other")

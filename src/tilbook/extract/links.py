@@ -4,7 +4,7 @@ Paper ids are normalised so the same paper linked as an abstract page, a PDF
 or another version counts once: `arxiv:2211.05105`, `openreview:RlqgQXZx6r`,
 `doi:10.1145/3582099.3582122`, `ieee:9345858`, `acl:2020.acl-main.1`,
 `cvf:…`, `neurips:2020/<hash>`, `pmlr:v139/radford21a`, `jmlr:v21/20-074`,
-`semanticscholar:<id>`, bioRxiv and medRxiv as their DOI (without the version),
+`semanticscholar:<id>`, `usenix:fast24/cho`, bioRxiv and medRxiv as their DOI (without the version),
 `nature.com/articles/…` as its DOI, else `url:…` for pages that are papers but
 carry no known id (a PDF on an academic's own page, a PubMed page).
 """
@@ -170,6 +170,11 @@ def paper_id(url: str) -> str | None:
             return "doi:" + doi
     if _host_matches(host, _PAPER_PAGE_HOSTS) and len(path) > 1:
         return "url:" + url.strip()
+    if host == "usenix.org":  # `/conference/fast24/presentation/cho`: a talk and its paper
+        match = re.match(r"^/conference/([^/]+)/presentation/([^/]+)/?$", path)
+        if match:
+            return f"usenix:{match.group(1)}/{match.group(2)}"
+        return "url:" + url.strip() if path.startswith("/system/files/") else None
     if path.lower().endswith(".pdf") and (_academic(host) or "/~" in path):
         return "url:" + url.strip()
     return None
