@@ -164,11 +164,17 @@ def entry_papers(links: Sequence[Link]) -> list[Paper]:
 
 _CHECKBOX = re.compile(r"^\s*\[\s?([xX✓✔]|\s)?\s?\]\s+")
 """A checkbox CommonMark did not read as one (`[ X] done`, `[x ] done`, `[] open`)."""
-_DONE_WORDS = "done|erledigt|fait|hecho|feito|fatto|완료|完了|完成"
+_DONE_WORDS = "done|erledigt|fait|hecho|feito|fatto|완료|完了|完成|達成"
 _DONE_SUFFIX = re.compile(
-    rf"(?<!\s)\s*(?:[:：\-–—]\s*(?:{_DONE_WORDS})|\((?:done|완료|完了|完成)\))\s*$",
+    rf"(?<!\s)\s*(?:(?:[:：\-–—]|→|->|=>)\s*(?:{_DONE_WORDS})\s*(?:[✅⭕✔]\ufe0f?)?"
+    rf"|\((?:done|완료|完了|完成)\)|(?:→|->|=>)\s*[✅⭕✔]\ufe0f?)\s*$",
     re.I,
 )
+_OPEN_SUFFIX = re.compile(
+    r"(?<!\s)\s*(?:→|->|=>)\s*(?:(?:not done|未達成|未完了|미완료)\s*(?:❌\ufe0f?)?|❌\ufe0f?)\s*$",
+    re.I,
+)
+"""A goal's result written after it as not reached (`… → not done`, `…→未達成❌`)."""
 """A status written after a task (`impute the missing values: done`). It starts where
 a run of white space starts (or at its mark), so a long run costs linear time."""
 _DONE_PREFIX = re.compile(rf"^(?:{_DONE_WORDS})\s?[:：\-–—]?\s+(?=\S)", re.I)
@@ -248,6 +254,10 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
             elif (finished := _DONE_SUFFIX.search(text)) and text[: finished.start()].strip():
                 todos.append(
                     Todo(text[: finished.start()].strip(), True, block.line, block.end_line)
+                )
+            elif (missed := _OPEN_SUFFIX.search(text)) and text[: missed.start()].strip():
+                todos.append(
+                    Todo(text[: missed.start()].strip(), False, block.line, block.end_line)
                 )
             elif block.task is not None:
                 if not _FORM_BOX.match(text) and any(char.isalnum() for char in text):
