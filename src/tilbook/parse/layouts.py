@@ -1400,12 +1400,13 @@ def _segment_dated_blocks(
     segments: list[Segment] = []
     cuts: list[int] = []
     current: Segment | None = None
+    dated_row: Segment | None = None  # the last row that opened an entry with its date
     for index, block in enumerate(blocks):
         if block.footnote is not None:
             continue
         if index in layout.opened:
             opened = layout.opened[index]
-            current = Segment(
+            current = dated_row = Segment(
                 index,
                 block.line,
                 _first_line(block),
@@ -1418,26 +1419,24 @@ def _segment_dated_blocks(
             )
             segments.append(current)
             continue
-        if current is None:
-            preamble.append(index)
-            continue
         if (
             layout.name == DATED_TABLE
             and block.kind == "row"
             and not block.level
-            and blocks[current.start].kind == "row"
-            and _date_cell_written(blocks[current.start], current.date, block)
+            and dated_row is not None
+            and all(blocks[i].kind == "row" for i in range(dated_row.start, index))
+            and _date_cell_written(blocks[dated_row.start], dated_row.date, block)
         ):
             cells = block.cells()
             described = [cell for cell in cells if _describes(cell, None)]
             if described:
-                # (titled from the column the row above is titled from, as rows are)
-                above = blocks[current.start].cells()
+                # (titled from the column the dated row above is titled from, as rows are)
+                above = blocks[dated_row.start].cells()
                 column = next(
-                    (i for i, cell in enumerate(above) if first_sentence(cell) == current.title),
+                    (i for i, cell in enumerate(above) if first_sentence(cell) == dated_row.title),
                     -1,
                 )
-                if 0 <= column < len(cells) and _describes(cells[column], None):
+                if 0 <= column < len(cells) and any(char.isalpha() for char in cells[column]):
                     described = [cells[column]]
                 # A row whose date could not be read (`??`, `16-01-25` alone) is still a
                 # row of the log: an entry without a date, not lost from the search.
@@ -1447,6 +1446,16 @@ def _segment_dated_blocks(
                 current.blocks.append(index)
                 segments.append(current)
                 continue
+        if current is None:
+            preamble.append(index)
+            continue
+        if block.kind == "heading" and layout.name != JRNL and _own_section(blocks, index, layout):
+            # `## To Do` after the days, its own list under it: a section of the log
+            # (searched, its tasks on the agenda), as one after dated headings is.
+            current = Segment(index, block.line, block.text.strip(), blocks=[index], other=True)
+            current.title = undecorated(block.text) or block.text.strip()
+            segments.append(current)
+            continue
         if (block.kind == "heading" and layout.name != JRNL) or (
             layout.name == DATED_TABLE and block.kind == "row"
         ):
@@ -1457,6 +1466,22 @@ def _segment_dated_blocks(
             continue
         current.blocks.append(index)
     return segments, preamble, cuts
+
+
+def _own_section(blocks: list[Block], index: int, layout: Layout) -> bool:
+    """Whether the heading `index` holds words of its own and no entry of the layout
+    (else it is a container of the dated items, rows or lines under it)."""
+    level = blocks[index].level
+    words = False
+    for position in range(index + 1, len(blocks)):
+        block = blocks[position]
+        if position in layout.opened:
+            return False
+        if block.kind == "heading" and block.level <= level:
+            break
+        if block.kind in ("para", "item", "row") and block.has_prose and block.footnote is None:
+            words = True
+    return words
 
 
 def _has_content(blocks: list[Block], segment: Segment) -> bool:
