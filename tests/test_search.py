@@ -463,3 +463,21 @@ def test_an_index_written_again_many_times_is_compacted(tmp_path: Path) -> None:
 def _fts_bytes(store: Store) -> int:
     row = store.db.execute("SELECT sum(length(block)) FROM entries_fts_data").fetchone()  # type: ignore[attr-defined]
     return int(row[0])
+
+
+def test_the_words_of_a_heading_over_days_find_its_days(tmp_path: Path) -> None:
+    root = write_notes(
+        tmp_path / "weeks",
+        {
+            "log.md": "# Log\n\n## Week 1 - Object detection\n\n### 2024-06-17\n\nRan YOLO.\n\n"
+            "## Week 2 - Tracking\n\n### 2024-06-24\n\nTried a Kalman filter.\n\n"
+            "### 2024-06-25\n\nTuned the noise.\n"
+        },
+    )
+    store = open_store(root)
+    try:
+        sync(root, store, load_settings(root))
+        assert sorted(find(store, "tracking")) == ["Tried a Kalman filter", "Tuned the noise"]
+        assert find(store, '"object detection"') == ["Ran YOLO"]
+    finally:
+        store.close()

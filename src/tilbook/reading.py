@@ -49,6 +49,10 @@ from tilbook.parse.dates import (
 from tilbook.parse.htmlblocks import html_headings
 from tilbook.parse.layouts import (
     CATEGORY,
+    DATED,
+    DATED_LINES,
+    DATED_LIST,
+    DATED_TABLE,
     JRNL,
     JRNL_HEADER,
     LESSONS,
@@ -201,6 +205,46 @@ def _heading_date_conflict(
     if written is not None and written.yearless:
         return None  # `## Mar 3`: no year written to disagree with
     return seg.date, named, seg.line
+
+
+_CONTAINED = (DATED, DATED_LIST, DATED_LINES, DATED_TABLE)
+
+
+def _containers(
+    blocks: list[Block], segments: list[Segment], layout: Layout, file_title: str | None
+) -> dict[int, str]:
+    """The heading each entry sits under (`## Week 3` over its days, `## Papers` over a
+    dated list), by the entry's first block: the entry's category, so a search for it
+    finds the entries it holds. Not the file's title (the only heading at its level,
+    or the one it is named by), nor a heading that is an entry."""
+    starts = {seg.start for seg in segments}
+    levels = Counter(block.level for block in blocks if block.kind == "heading")
+    title = _fold(file_title) if file_title else None
+    found: dict[int, str] = {}
+    stack: list[tuple[int, str | None]] = []  # (level, text; None for an entry heading)
+    for index, block in enumerate(blocks):
+        if block.kind == "heading" and not block.quote and block.footnote is None:
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            named = (
+                None
+                if index in starts
+                or index == layout.title_index
+                or levels[block.level] == 1
+                or _fold(block.text) == title
+                else block.text
+            )
+            stack.append((block.level, named))
+        if index in starts:
+            above = [name for level, name in stack if level < _level_of(blocks[index])]
+            if above and above[-1]:
+                found[index] = " ".join(above[-1].split()).rstrip(":：").strip()
+    return found
+
+
+def _level_of(block: Block) -> int:
+    """How deep a block that opens an entry sits: a heading's level, else below all."""
+    return block.level if block.kind == "heading" else 99
 
 
 def _outline_point(block: Block) -> bool:
@@ -1092,6 +1136,9 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
             segments[0].date, segments[0].until = named, None
     ends = _end_lines(lines, [seg.line for seg in segments], cuts)
     name_title = _name_title(src.source)  # the title of entries that say none
+    containers = (
+        _containers(blocks, segments, layout, file_title) if layout.name in _CONTAINED else {}
+    )
     # A day's notes in sections, the day written once above them (`# Day 4` /
     # `## 📅 2026-02-02` / `### 1-1. while`): that day is every section's. (Not a series
     # of lessons or weeks: a date above those is when the course began.)
@@ -1164,7 +1211,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
                 layout=layout.name,
                 date=day.isoformat() if day else None,
                 title=title,
-                category=seg.category,
+                category=seg.category or containers.get(seg.start),
                 tags=extract.unique(
                     [
                         *extract.entry_tags(members, file_tags),
