@@ -41,6 +41,7 @@ from tilbook.parse.dates import (
     date_prefix,
     filename_date,
     find_date,
+    names_weekday,
     only_date,
     slash_dates_day_first,
     without_date,
@@ -109,6 +110,46 @@ def front_matter_tags(front_matter: dict[str, Any]) -> list[str]:
     return extract.unique(
         [*_as_list(front_matter.get("tags")), *_as_list(front_matter.get("categories"))]
     )
+
+
+WEEKDAY_YEARS = 30
+"""How many years back from this one the weekdays of a log without a year may place it."""
+_DIGIT = re.compile(r"\d")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+"""A year anywhere in a file: then its days are read with the years it writes."""
+_WEEKDAY_DAYS = 24
+"""Days with a weekday enough to place a log in its year."""
+
+
+def _weekday_year(blocks: list[Block]) -> int | None:
+    """The year of a log that writes none, from the weekdays beside its days
+    (`### Day 1: May 2, Friday`): the latest year, not after this one, in which most of
+    them (two at least, and four in five) fall on the weekday written."""
+    days: list[tuple[int, int, int]] = []  # (month, day, weekday)
+    for block in blocks:
+        if block.kind not in ("heading", "para", "item") or block.footnote is not None:
+            continue
+        text = block.text.split("\n", 1)[0][:80]
+        if _DIGIT.search(text) is None or not names_weekday(text):
+            continue
+        found = find_date(text, year=2000)  # a leap year: `February 29` is read
+        if found is not None and found.yearless and found.weekday is not None:
+            days.append((found.day.month, found.day.day, found.weekday))
+            if len(days) == _WEEKDAY_DAYS:
+                break
+    if len(days) < 2:
+        return None
+    this = date.today().year
+    for year in range(this, this - WEEKDAY_YEARS, -1):
+        agree = 0
+        for month, day, weekday in days:
+            try:
+                agree += date(year, month, day).weekday() == weekday
+            except ValueError:
+                continue  # February 29 in a common year
+        if agree >= 2 and agree * 5 >= len(days) * 4:
+            return year
+    return None
 
 
 def _file_year(source: str, front_matter: dict[str, Any], blocks: list[Block]) -> int | None:
@@ -232,6 +273,7 @@ def _containers(
                 or index == layout.title_index
                 or levels[block.level] == 1
                 or _fold(block.text) == title
+                or find_date(block.text) is not None  # a day or month: the date says it
                 else block.text
             )
             stack.append((block.level, named))
@@ -1082,6 +1124,8 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         forced_by = "tilbook.toml"
     has_title = isinstance(front_matter.get("title"), (str, int, float))
     year = _file_year(src.source, front_matter, blocks)
+    if year is None and _YEAR_WRITTEN.search(src.text) is None:
+        year = _weekday_year(blocks)
     day_first = (
         hints.date_order == "dmy"
         if hints.date_order

@@ -255,7 +255,11 @@ def entry_todos(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> 
                 todos.append(
                     Todo(text[: finished.start()].strip(), True, block.line, block.end_line)
                 )
-            elif (missed := _OPEN_SUFFIX.search(text)) and text[: missed.start()].strip():
+            elif (
+                ("→" in text or ">" in text)
+                and (missed := _OPEN_SUFFIX.search(text))
+                and text[: missed.start()].strip()
+            ):
                 todos.append(
                     Todo(text[: missed.start()].strip(), False, block.line, block.end_line)
                 )
@@ -433,6 +437,7 @@ _EXAMPLE = re.compile(
 
 _QUESTION_LABEL = re.compile(r"\s*[*_]{0,2}Q(\d{0,3})[*_]{0,2}\s?[:：.]")
 _ANSWER_LABEL = re.compile(r"\s*[*_]{0,2}A(\d{0,3})[*_]{0,2}\s?[:：.]\s*\S")
+_NUMBERED_ANSWER = re.compile(r"^\s*[*_]{0,2}A(\d{1,3})[*_]{0,2}\s?[:：.]\s*\S", re.MULTILINE)
 
 
 def _answered_pairs(blocks: Sequence[Block]) -> tuple[set[str], set[int]]:
@@ -441,12 +446,9 @@ def _answered_pairs(blocks: Sequence[Block]) -> tuple[set[str], set[int]]:
     numbers: set[str] = set()
     followed: set[int] = set()
     for index, block in enumerate(blocks):
-        if block.kind not in ("para", "item"):
+        if block.kind not in ("para", "item") or "A" not in block.text:
             continue
-        for line in block.text.split("\n"):
-            found = _ANSWER_LABEL.match(line)
-            if found is not None and found.group(1):
-                numbers.add(found.group(1))
+        numbers.update(_NUMBERED_ANSWER.findall(block.text))
         first = _ANSWER_LABEL.match(block.text)
         if first is not None and not first.group(1) and index:
             followed.add(index - 1)
@@ -468,7 +470,7 @@ def _answered_below(blocks: Sequence[Block], index: int) -> bool:
 
 def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]]) -> list[Question]:
     questions = []
-    answers, followed = _answered_pairs(blocks)
+    paired: tuple[set[str], set[int]] | None = None  # read when a `Q…:` question is met
     for index, (block, under) in enumerate(zip(blocks, contexts, strict=True)):
         if EXERCISES in under or _EXAMPLE.match(block.text):
             continue  # an exercise set by a course, or a template's example line
@@ -477,9 +479,10 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
         if block.kind == "item":
             if block.task is not None:
                 continue  # a task that says `?` is still a task
-            if _answered_below(blocks, index):
+            asks = _line_has_question(block.pieces)
+            if (asks or QUESTIONS in under) and _answered_below(blocks, index):
                 continue
-            if _line_has_question(block.pieces):
+            if asks:
                 for sentence in question_sentences(block.pieces):
                     questions.append(Question(sentence, block.line, block.end_line))
             elif QUESTIONS in under:
@@ -502,9 +505,19 @@ def entry_questions(blocks: Sequence[Block], contexts: Sequence[frozenset[str]])
                 if _ORG_KEYWORD.match(said):
                     continue  # `TODO find out why?`: a task that says `?` is still a task
                 label = _QUESTION_LABEL.match(said)
-                if label is not None and (
-                    label.group(1) in answers
-                    or (not label.group(1) and position == len(grouped) - 1 and index in followed)
+                if label is not None and paired is None:
+                    paired = _answered_pairs(blocks)
+                if (
+                    label is not None
+                    and paired is not None
+                    and (
+                        label.group(1) in paired[0]
+                        or (
+                            not label.group(1)
+                            and position == len(grouped) - 1
+                            and index in paired[1]
+                        )
+                    )
                 ):
                     continue  # `Q2: …?` answered by `A2: …`, or `Q: …?` by the `A: …` after it
                 following = grouped[position + 1][1] if position + 1 < len(grouped) else []

@@ -277,6 +277,14 @@ _NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
 
+_NAMES_WEEKDAY = re.compile(
+    r"(?<![^\W\d_])(?:"
+    + _WEEKDAY
+    + r")(?![^\W\d_])|[(（]["
+    + "".join(_ONE_CHAR_WEEKDAYS)
+    + r"][)）]",
+    _F,
+)
 _WEEKDAY_BEFORE = re.compile(
     r"(?<![^\W\d_])[(（]?(?P<wd>" + _WEEKDAY + r")(?![^\W\d_])\.?[)）]?,?\s{0,3}$", _F
 )
@@ -608,6 +616,18 @@ def short_year_date(text: str, near: int, *, day_first: bool = True) -> date | N
     if month > 12 >= day:
         day, month = month, day
     return _make(year, month, day)
+
+
+def names_weekday(text: str) -> bool:
+    """Whether `text` names a weekday (`Friday`, `lundi`, `(金)`): cheap, to pick the
+    lines worth reading for a date with its weekday."""
+    if text.isascii():
+        return any(word in _WEEKDAY_NAMES for word in _LETTERS.findall(text.casefold()))
+    return _NAMES_WEEKDAY.search(text) is not None
+
+
+_LETTERS = re.compile(r"[a-z]+")
+_WEEKDAY_NAMES = frozenset(name.casefold().rstrip(".") for name in WEEKDAYS)
 
 
 def month_day_prefix(text: str, year: int) -> tuple[date, str] | None:

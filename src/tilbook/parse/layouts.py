@@ -585,8 +585,14 @@ _AFTER_CLOSING = " .,;:!)）]】*_`"
 
 def _closing_date(block: Block, day_first: bool) -> tuple[DateMatch, str] | None:
     """A full date closing a list item's line (`Read the LoRA paper - 28th May 2024`,
-    `… (2024-05-28)`), and the text before it: the day of an item of a reading list."""
+    `… (2024-05-28)`), and the text before it: the day of an item of a reading list.
+    Not a task's date (`- [ ] redo it 📅 2024-05-13` is when it is due)."""
+    if block.task is not None:
+        return None
     text = _first_line(block)
+    tail = text.rstrip(_AFTER_CLOSING)
+    if not tail or not (tail[-1].isdigit() or tail[-1] in "日일"):
+        return None  # a full date ends with its year or day
     position = max(0, len(text) - _CLOSING_WINDOW)
     while True:
         found = find_date(text[position:], day_first=day_first)
@@ -598,6 +604,9 @@ def _closing_date(block: Block, day_first: bool) -> tuple[DateMatch, str] | None
         position = found.end
     if found.until is not None and found.day.day == 1 and found.until.day >= 28:
         return None  # a month (`May 2024`), not a day
+    before = text[: found.start].rstrip()
+    if before and is_symbol(before[-1]):
+        return None  # `⏳ 2024-05-10`, `📅 …`: a field of a task's, not the day it was done
     rest = without_date(text, found)
     return (found, first_sentence(rest)) if rest else None
 
