@@ -116,7 +116,8 @@ WEEKDAY_YEARS = 30
 """How many years back from this one the weekdays of a log without a year may place it."""
 _DIGIT = re.compile(r"\d")
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-"""A year anywhere in a file: then its days are read with the years it writes."""
+"""A year anywhere in a file's prose (not in its links): then its days are read with the years it writes."""
+_ANY_URL = re.compile(r"\S+://\S+")
 _WEEKDAY_DAYS = 24
 """Days with a weekday enough to place a log in its year."""
 
@@ -1124,7 +1125,7 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
         forced_by = "tilbook.toml"
     has_title = isinstance(front_matter.get("title"), (str, int, float))
     year = _file_year(src.source, front_matter, blocks)
-    if year is None and _YEAR_WRITTEN.search(src.text) is None:
+    if year is None and _YEAR_WRITTEN.search(_ANY_URL.sub(" ", src.text)) is None:
         year = _weekday_year(blocks)
     day_first = (
         hints.date_order == "dmy"
