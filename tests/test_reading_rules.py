@@ -191,3 +191,19 @@ def test_a_day_number_under_a_year_and_month_folder_is_that_day() -> None:
     assert [e.date for e in read(text, "lessons/3/7.md").entries] == [None]  # no year
     assert [e.date for e in read(text, "2024/7.md").entries] == [None]  # a year alone
     assert [e.date for e in read(text, "study_2023_02/30.md").entries] == [None]  # no such day
+
+
+def test_titles_keep_abbreviations_and_lose_a_weekday_between_bars() -> None:
+    parsed = read(
+        "### Day 68 | Sunday | November 13, 2022\n\nA.\n\n"
+        "### Day 69 | Monday | November 14, 2022\n\nB.\n\n"
+        "### 2022-11-15\n\nMet with Dr. Lee about the model. Then lunch.\n\n"
+        "### 2022-11-16\n\nTo do: train on the blues subset\n\nNo. 5 was the best run.\n"
+    )
+    assert [e.title for e in parsed.entries] == [
+        "Day 68",
+        "Day 69",
+        "Met with Dr. Lee about the model",
+        "No. 5 was the best run",
+    ]
+    assert [t.text for t in parsed.entries[3].todos] == ["train on the blues subset"]

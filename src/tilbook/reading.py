@@ -116,7 +116,8 @@ WEEKDAY_YEARS = 30
 """How many years back from this one the weekdays of a log without a year may place it."""
 _DIGIT = re.compile(r"\d")
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-"""A year anywhere in a file's prose (not in its links): then its days are read with the years it writes."""
+"""A year anywhere in a file's prose (not in its links): its days are read with the years
+it writes."""
 _ANY_URL = re.compile(r"\S+://\S+")
 _WEEKDAY_DAYS = 24
 """Days with a weekday enough to place a log in its year."""

@@ -181,7 +181,7 @@ _DONE_PREFIX = re.compile(rf"^(?:{_DONE_WORDS})\s?[:：\-–—]?\s+(?=\S)", re.
 """The same status written in bold before a task (`**Done** skim the papers`)."""
 _DONE_WORD = re.compile(rf"(?:{_DONE_WORDS})\s?[:：]?", re.I)
 _MARKER = ENTRY_MARKER
-_TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To-?do)\s*[:：]\s*(\S.*)$")
+_TODO_LINE = re.compile(r"^\s*(?:TODO|ToDo|Todo|To[- ]?[Dd]o)\s*[:：]\s*(\S.*)$")
 _NEXT_STEP = re.compile(
     r"^(?:next (?:time|step|steps)\b[:：,]?|next\s?[:：]|tomorrow\s?[:：]|"
     r"tomorrow,? i(?:'ll| will)\b|"

@@ -286,7 +286,7 @@ _NAMES_WEEKDAY = re.compile(
     _F,
 )
 _WEEKDAY_BEFORE = re.compile(
-    r"(?<![^\W\d_])[(（]?(?P<wd>" + _WEEKDAY + r")(?![^\W\d_])\.?[)）]?,?\s{0,3}$", _F
+    r"(?<![^\W\d_])[(（]?(?P<wd>" + _WEEKDAY + r")(?![^\W\d_])\.?[)）]?\s?[,|·]?\s{0,3}$", _F
 )
 _WEEKDAY_AFTER = re.compile(
     r"\s{0,3}[,(（\-–]?\s{0,3}(?:(?P<wd>"

@@ -109,7 +109,11 @@ def jrnl_title(line: str) -> str | None:
 
 MAX_TITLE = 120
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
-_ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca")
+_ABBREVIATIONS = (
+    "e.g", "i.e", "etc", "vs", "al", "cf", "fig", "eq", "approx", "resp", "ca",
+    " dr", " mr", " mrs", " ms", " prof", " st", " no", " vol", " ch", " sec", " pp",
+)  # fmt: skip
+"""Words a point ends without ending the sentence (a title names `Dr. Lee` whole)."""
 
 
 _OUTLINE_NUMBER = re.compile(r"\s*(?:\d{1,3}(?:[-.]\d{1,3})*|[IVXivx]{1,5}|[A-Za-z])")
@@ -122,7 +126,7 @@ def first_sentence(text: str) -> str:
     for match in _SENTENCE_END.finditer(line):
         before = line[: match.start()]
         if match.group() == "." and (
-            before.lower().endswith(_ABBREVIATIONS)
+            (" " + before.lower()).endswith(_ABBREVIATIONS)
             or _OUTLINE_NUMBER.fullmatch(before) is not None
             or (
                 before[-1:].isdigit()
