@@ -341,6 +341,9 @@ REGEX_CASES: dict[str, tuple[str, str, str, str]] = {
     ),  # 25 s
     "kramdown": ("tilbook.parse.blocks", "KRAMDOWN_MARKER", "sub", "{:" * 100_000),  # > 60 s
     "html tag": ("tilbook.parse.blocks", "_HTML_TAG", "sub", "<" * 100_000),  # 9 s
+    "open suffix": ("tilbook.extract", "_OPEN_SUFFIX", "search", "x" + " ->" * 20_000 + " y"),
+    "url in a long word": ("tilbook.reading", "_ANY_URL", "sub", "{:" * 100_000),  # > 60 s
+    "answer lines": ("tilbook.extract", "_NUMBERED_ANSWER", "findall", "A" + " " * 40_000 + "y"),
 }
 
 

@@ -118,7 +118,8 @@ _DIGIT = re.compile(r"\d")
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year anywhere in a file's prose (not in its links): its days are read with the years
 it writes."""
-_ANY_URL = re.compile(r"\S+://\S+")
+_ANY_URL = re.compile(r"[A-Za-z][\w+.-]{0,20}://\S*")
+"""A URL (its scheme is short: a long run of text without one is read in linear time)."""
 _WEEKDAY_DAYS = 24
 """Days with a weekday enough to place a log in its year."""
 
