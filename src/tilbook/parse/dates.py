@@ -195,6 +195,10 @@ _FULL: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("yy", re.compile(r"(?<![\d.])(?P<yy>\d{2})\.(?P<m>\d{2})\.(?P<d>\d{2})(?![\d.])")),
     (
+        "slash-yy",
+        re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<yy>[1-9]\d)(?![\d/])"),
+    ),
+    (
         "month-year",
         re.compile(r"(?<![\w])" + _MONTH + r",?\s{1,3}" + _Y4 + r"(?![\d])", _F),
     ),
@@ -258,6 +262,7 @@ _NEEDS: dict[str, int] = {
     "day-month-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
     "month-day-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
     "yy": _DIGIT_FLAG | _DOT_FLAG,
+    "slash-yy": _DIGIT_FLAG,
     "month-year": _DIGIT_FLAG | _YEAR_FLAG | _MONTH_FLAG,
     "ym": _DIGIT_FLAG | _YEAR_FLAG,
     "cjk-md": _DIGIT_FLAG | _CJK_FLAG,
@@ -273,7 +278,7 @@ _HAS_YEAR = re.compile(r"\d{4}")
 _HAS_MONTH_NAME = re.compile(_alternatives(MONTHS), _F)
 """Any month name, inside a word too: a superset of what the forms match, so the signal
 may be present where no form matches, never absent where one would."""
-_NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month"}
+_NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month", "slash-yy"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
 
@@ -347,6 +352,13 @@ def _read(
     if form == "yy":
         found = _make(2000 + int(g["yy"] or 0), int(g["m"] or 0), int(g["d"] or 0))
         return (found, None, False) if found else None
+    if form == "slash-yy":  # `5/21/18`: as the file writes `/` dates, 2010 to 2099
+        first, second = int(g["a"] or 0), int(g["b"] or 0)
+        day, month = (first, second) if day_first else (second, first)
+        if month > 12 >= day:
+            day, month, swapped = month, day, True
+        found = _make(2000 + int(g["yy"] or 0), month, day)
+        return (found, None, swapped) if found else None
     if form in _MONTH_OF or form == "month":
         y = int(g["y"] or 0) if form in _MONTH_OF else (year or 0)
         month = MONTHS[(g["mon"] or "").casefold()] if g.get("mon") else int(g.get("m") or 0)
