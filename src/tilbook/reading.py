@@ -298,6 +298,37 @@ def _outline_point(block: Block) -> bool:
     return found is not None and found.group("bare") is not None
 
 
+def _preamble_backlog(
+    blocks: list[Block], preamble: list[int], under: Sequence[frozenset[str]], layout: Layout
+) -> Segment | None:
+    """The lines right under the file's title, above the first entry, as an entry of
+    their own when a TODO label names a list there with open tasks (`**Todos**` and its
+    items, above the days): a backlog feeds the agenda, as one under a heading of its own
+    does. None when they hold none."""
+    members = [
+        index
+        for index in preamble
+        if index != layout.title_index and blocks[index].footnote is None
+    ]
+    while members and blocks[members[0]].kind == "heading" and blocks[members[0]].level == 1:
+        members.pop(0)  # the file's title
+    # (a heading above the days with a list of its own is read by the layout: only the
+    # lines right under the title are looked at here)
+    heading = next((n for n, i in enumerate(members) if blocks[i].kind == "heading"), None)
+    members = members[:heading]
+    if not members:
+        return None
+    # Only a list a TODO label names: goals, plans and targets above the days (`목표`,
+    # `Plan`, boxes ticked or not) are what the log is for, not its backlog.
+    if not any(blocks[i].kind == "item" and labels.TODO in under[i] for i in members):
+        return None
+    todos = extract.entry_todos([blocks[i] for i in members], [under[i] for i in members])
+    if not any(not todo.done for todo in todos):
+        return None
+    first = blocks[members[0]]
+    return Segment(members[0], first.line, first.text.split("\n", 1)[0].strip(), blocks=members)
+
+
 def _preamble_day(blocks: list[Block], preamble: Sequence[int], day_first: bool) -> date | None:
     """The one day the lines before a file's first entry say, each by a line or heading
     that is only that date (with its year); None when they say none or several."""
@@ -1150,6 +1181,10 @@ def parse_source(src: SourceText, hints: FileHints | None = None) -> ParsedFile:
     )
     segments, preamble, cuts = segment(blocks, layout)
     under = labels.contexts(blocks)
+    backlog = _preamble_backlog(blocks, preamble, under, layout)
+    if backlog is not None and segments:
+        segments.insert(0, backlog)
+        preamble = [index for index in preamble if index not in backlog.blocks]
     glossary = extract.glossary_items(blocks)
     # A question that is also a heading of the file is a contents line: that section
     # answers it (`* What is the normal equation?` … `### What is the normal equation?`).
