@@ -207,3 +207,14 @@ def test_titles_keep_abbreviations_and_lose_a_weekday_between_bars() -> None:
         "No. 5 was the best run",
     ]
     assert [t.text for t in parsed.entries[3].todos] == ["train on the blues subset"]
+
+
+def test_a_year_after_the_weekday_belongs_to_the_date() -> None:
+    parsed = read(
+        "# Estudos\n\n## Dia 1: Fevereiro 16, Terça-feira, 2021\n\nA.\n\n"
+        "## Dia 2: Janeiro 3, Segunda-feira, 2022\n\nB.\n"
+    )
+    assert [(e.title, e.date) for e in parsed.entries] == [
+        ("Dia 1", "2021-02-16"),
+        ("Dia 2", "2022-01-03"),
+    ]

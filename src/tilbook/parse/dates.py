@@ -282,6 +282,8 @@ _NUMERIC_PARTIAL = {"md", "dm-dot", "md-dot", "month", "slash-yy"}
 """Bare numbers (`3/14`, `11.7.`) are a date only where a date is expected: opening the
 text, or right after a label's colon or an opening parenthesis (`Day 8: 8/10`)."""
 
+_LATE_YEAR = re.compile(r"\s{0,3},?\s{0,3}(?P<y>(?:19|20)\d\d)(?![\d:])")
+"""A year written after the weekday that follows a month and day."""
 _NAMES_WEEKDAY = re.compile(
     r"(?<![^\W\d_])(?:"
     + _WEEKDAY
@@ -477,6 +479,13 @@ def find_date(
         if after is not None and (after.group("wd") or after.group("wd1")):
             weekday = _weekday_of(after.group("wd") or after.group("wd1"))
             end = after.end()
+        yearless = form in _PARTIAL_NAMES
+        if yearless and after is not None and end > match.end():
+            # `Fevereiro 16, Terça-feira, 2021`: the year after the weekday is the date's
+            late = _LATE_YEAR.match(text, end)
+            dated = _make(int(late["y"]), day.month, day.day) if late is not None else None
+            if dated is not None and late is not None:
+                day, yearless, end = dated, False, late.end()
         if form == "yy" and weekday is None:
             continue  # `24.03.04` is a date only when a weekday beside it says so
         if form == "dmy" and weekday is not None and weekday != day.weekday():
@@ -488,7 +497,7 @@ def find_date(
         time = _TIME_ONLY.match(text, end)
         if time is not None:
             end = time.end()
-        return DateMatch(day, begin, end, until, form in _PARTIAL_NAMES, weekday, swapped)
+        return DateMatch(day, begin, end, until, yearless, weekday, swapped)
     return None
 
 
